@@ -1,0 +1,88 @@
+"""embedlab: the helper package behind the embedlab notebooks.
+
+The notebooks hold the lessons; this package holds the plumbing they share: scale profiles,
+data and models that also work offline, training with evaluation, the results ledger,
+plots and widgets.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# The one place that names the repository (Colab set-up cells and badges are checked against it).
+REPO_URL = "https://github.com/embedlab/embedlab"
+
+from .data import (  # noqa: E402
+    NLI_LABELS,
+    cosine_pairs,
+    load_nli,
+    load_stsb,
+    load_stsb_genres,
+    mnr_triplets,
+    nli_pairs,
+)
+from .errors import (  # noqa: E402
+    DataUnavailableError,
+    EmbedlabError,
+    InputError,
+    ModelUnavailableError,
+)
+from .evaluation import evaluate_sts, stsb_evaluator  # noqa: E402
+from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
+from .losses import LOSSES, make_loss  # noqa: E402
+from .models import build_standin, load_base_model, load_pretrained_model  # noqa: E402
+from .plots import (  # noqa: E402
+    plot_ledger,
+    plot_map,
+    plot_umap,
+    similarity_heatmap,
+    umap_coordinates,
+    warm_up_umap,
+)
+from .profiles import FULL, QUICK, Profile, device_name, get_profile, precision  # noqa: E402
+from .session import start  # noqa: E402
+from .training import RunResult, free_memory, run_recipe, train_model  # noqa: E402
+
+__all__ = [
+    "REPO_URL",
+    "NLI_LABELS",
+    "BOOK_SCORES",
+    "LOSSES",
+    "FULL",
+    "QUICK",
+    "Profile",
+    "RunResult",
+    "EmbedlabError",
+    "DataUnavailableError",
+    "ModelUnavailableError",
+    "InputError",
+    "start",
+    "get_profile",
+    "device_name",
+    "precision",
+    "load_nli",
+    "load_stsb",
+    "load_stsb_genres",
+    "nli_pairs",
+    "cosine_pairs",
+    "mnr_triplets",
+    "load_base_model",
+    "load_pretrained_model",
+    "build_standin",
+    "make_loss",
+    "stsb_evaluator",
+    "evaluate_sts",
+    "train_model",
+    "run_recipe",
+    "free_memory",
+    "record_run",
+    "read_ledger",
+    "latest_run",
+    "ledger_table",
+    "plot_ledger",
+    "plot_map",
+    "plot_umap",
+    "similarity_heatmap",
+    "umap_coordinates",
+    "warm_up_umap",
+]

@@ -1,0 +1,225 @@
+"""The chapter's datasets (MNLI, SNLI, STS-B) and the training sets built from NLI rows.
+
+Datasets load from the Hub (``nyu-mll/glue``, ``stanfordnlp/snli``) or, offline, from JSON
+Lines files in the Hub's schema; the columns are the same either way.
+
+>>> mnli = load_nli("mnli", "train", n_rows=1000)       # premise, hypothesis, label, idx
+>>> pairs = cosine_pairs(mnli)                           # sentence1, sentence2, score
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+
+from datasets import Dataset, load_dataset
+
+from .errors import DataUnavailableError, InputError
+from .sources import DATA_DIR_ENV, data_dir, hub_reachable
+
+__all__ = [
+    "NLI_LABELS",
+    "load_nli",
+    "load_stsb",
+    "load_stsb_genres",
+    "nli_pairs",
+    "cosine_pairs",
+    "mnr_triplets",
+    "require_columns",
+    "require_nli_labels",
+]
+
+log = logging.getLogger(__name__)
+
+NLI_LABELS = {0: "entailment", 1: "neutral", 2: "contradiction"}
+
+# name -> (Hub repository, Hub config, local sub-folder)
+_HUB = {
+    "mnli": ("nyu-mll/glue", "mnli", "mnli"),
+    "snli": ("stanfordnlp/snli", None, "snli"),
+    "stsb": ("nyu-mll/glue", "stsb", "stsb"),
+}
+_SPLITS = {
+    "mnli": ("train", "validation_matched", "validation_mismatched"),
+    "snli": ("train", "validation", "test"),
+    "stsb": ("train", "validation"),
+}
+
+
+def _local_file(name: str, split: str, folder: Path) -> Path:
+    return folder / _HUB[name][2] / f"{split}.jsonl"
+
+
+def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) -> Dataset:
+    """Load ``name``/``split`` from the offline folder if one is set, else from the Hub."""
+    if name not in _HUB:
+        raise InputError(f"unknown dataset {name!r}; choose one of {sorted(_HUB)}")
+    if split not in _SPLITS[name]:
+        raise InputError(f"{name} has no split {split!r}; choose one of {list(_SPLITS[name])}")
+    if n_rows is not None and (not isinstance(n_rows, int) or n_rows < 1):
+        raise InputError(f"n_rows={n_rows!r} must be a whole number >= 1 (or None for all rows)")
+    local = data_dir(folder)
+    if local is not None:
+        path = _local_file(name, split, local)
+        if not path.is_file():
+            raise DataUnavailableError(
+                f"{name} {split} is missing from the offline data folder: expected {path}. "
+                f"Point {DATA_DIR_ENV} at a folder with {_HUB[name][2]}/{split}.jsonl "
+                "(see README, 'Working offline'), or unset it to load from the Hub."
+            )
+        dataset = load_dataset("json", data_files=str(path), split="train")
+        source = f"offline copy {path.name} ({len(dataset):,} rows)"
+    elif hub_reachable():
+        repo, config, _ = _HUB[name]
+        dataset = load_dataset(repo, config, split=split)
+        source = f"Hub {repo}" + (f"/{config}" if config else "")
+    else:
+        raise DataUnavailableError(
+            f"{name} {split} cannot be loaded: the Hugging Face Hub is not reachable and no "
+            f"offline data folder is set. Connect to the internet, or set {DATA_DIR_ENV} to a "
+            "folder of the datasets in the Hub's schema (in this repository's CI: "
+            f"{DATA_DIR_ENV}=../shared/data; teachers: see 'embedlab-labkit' in the README)."
+        )
+    if n_rows is not None:
+        if n_rows > len(dataset):
+            raise InputError(
+                f"asked for {n_rows:,} rows of {name} {split}, but the {source} has only "
+                f"{len(dataset):,}. Ask for at most {len(dataset):,} rows, or load from the Hub "
+                "for the complete split."
+            )
+        dataset = dataset.select(range(n_rows))
+    log.info("loaded %s %s: %d rows from %s", name, split, len(dataset), source)
+    return dataset
+
+
+def require_columns(dataset: Dataset, columns: list[str] | tuple[str, ...]) -> None:
+    """Raise :class:`InputError` naming any of ``columns`` that ``dataset`` lacks."""
+    missing = [c for c in columns if c not in dataset.column_names]
+    if missing:
+        raise InputError(
+            f"the dataset lacks column(s) {missing}; it has {dataset.column_names}. "
+            f"Rename them (dataset.rename_column) so that {list(columns)} are present."
+        )
+
+
+def require_nli_labels(dataset: Dataset) -> None:
+    """Raise :class:`InputError` when a label is outside {0, 1, 2}."""
+    require_columns(dataset, ["label"])
+    bad = sorted({int(v) for v in dataset["label"]} - set(NLI_LABELS))
+    if bad:
+        raise InputError(
+            f"NLI labels must be 0 (entailment), 1 (neutral) or 2 (contradiction); found {bad}. "
+            "Drop rows without a gold label (-1) first: dataset.filter(lambda r: r['label'] >= 0)."
+        )
+
+
+def load_nli(
+    name: str = "mnli",
+    split: str = "train",
+    n_rows: int | None = None,
+    *,
+    folder: str | Path | None = None,
+) -> Dataset:
+    """Load an NLI split (MNLI or SNLI) with columns premise, hypothesis, label, idx.
+
+    Rows without a gold label (label -1, present in the Hub's SNLI) are dropped before
+    counting ``n_rows``.
+
+    Args:
+        name: ``"mnli"`` or ``"snli"``.
+        split: ``"train"``, ``"validation_matched"`` (MNLI), ``"validation"``/``"test"`` (SNLI).
+        n_rows: the first ``n_rows`` rows; more than exist raises :class:`InputError`.
+        folder: offline data folder; defaults to ``$EMBEDLAB_DATA_DIR``.
+    """
+    if name not in ("mnli", "snli"):
+        raise InputError(f"load_nli reads 'mnli' or 'snli', not {name!r}")
+    dataset = _load(name, split, None, folder)
+    require_columns(dataset, ["premise", "hypothesis", "label"])
+    if min(dataset["label"]) < 0:
+        dataset = dataset.select([i for i, label in enumerate(dataset["label"]) if label >= 0])
+    if n_rows is not None:
+        if n_rows > len(dataset):
+            raise InputError(
+                f"asked for {n_rows:,} rows of {name} {split}, but only {len(dataset):,} "
+                "labelled rows exist here. Ask for fewer, or load from the Hub for the full split."
+            )
+        dataset = dataset.select(range(n_rows))
+    return dataset
+
+
+def load_stsb(
+    split: str = "validation", n_rows: int | None = None, *, folder: str | Path | None = None
+) -> Dataset:
+    """Load STS-B with columns sentence1, sentence2, label (0-5 human score), idx."""
+    dataset = _load("stsb", split, n_rows, folder)
+    require_columns(dataset, ["sentence1", "sentence2", "label"])
+    return dataset
+
+
+def load_stsb_genres(*, folder: str | Path | None = None) -> dict[tuple[str, int], str]:
+    """Map (split, idx) of each STS-B row to its genre (``main-captions``, ``main-news``...).
+
+    Only the offline folder carries this file (``stsb/genre.jsonl``).
+    """
+    local = data_dir(folder)
+    path = local / "stsb" / "genre.jsonl" if local else None
+    if path is None or not path.is_file():
+        raise DataUnavailableError(
+            f"STS-B genres need stsb/genre.jsonl in the offline data folder ({DATA_DIR_ENV}); "
+            "it is not on the Hub's GLUE copy. Set the variable (see README, 'Working offline')."
+        )
+    genres = load_dataset("json", data_files=str(path), split="train")
+    return {(r["split"], int(r["idx"])): r["genre"] for r in genres}
+
+
+def nli_pairs(dataset: Dataset) -> Dataset:
+    """Three-label pairs for SoftmaxLoss: sentence1 (premise), sentence2 (hypothesis), label."""
+    require_columns(dataset, ["premise", "hypothesis", "label"])
+    require_nli_labels(dataset)
+    return Dataset.from_dict(
+        {
+            "sentence1": list(dataset["premise"]),
+            "sentence2": list(dataset["hypothesis"]),
+            "label": [int(label) for label in dataset["label"]],
+        }
+    )
+
+
+def cosine_pairs(dataset: Dataset) -> Dataset:
+    """Similarity pairs for CosineSimilarityLoss: entailment -> 1.0, neutral/contradiction -> 0.0."""
+    require_columns(dataset, ["premise", "hypothesis", "label"])
+    require_nli_labels(dataset)
+    return Dataset.from_dict(
+        {
+            "sentence1": list(dataset["premise"]),
+            "sentence2": list(dataset["hypothesis"]),
+            "score": [1.0 if label == 0 else 0.0 for label in dataset["label"]],
+        }
+    )
+
+
+def mnr_triplets(dataset: Dataset, *, seed: int = 42) -> Dataset:
+    """(anchor, positive, negative) triplets from the entailment rows, random negatives.
+
+    The anchor is the premise, the positive its entailed hypothesis and the negative the
+    hypothesis of another, randomly chosen entailment row (an "easy" or "soft" negative).
+    """
+    require_columns(dataset, ["premise", "hypothesis", "label"])
+    require_nli_labels(dataset)
+    rows = zip(dataset["premise"], dataset["hypothesis"], dataset["label"])
+    entailed = [(premise, hypothesis) for premise, hypothesis, label in rows if label == 0]
+    anchors, positives = [p for p, _ in entailed], [h for _, h in entailed]
+    if len(anchors) < 2:
+        raise InputError(
+            f"need at least 2 entailment rows to draw random negatives, found {len(anchors)}; "
+            "load more NLI rows"
+        )
+    rng = random.Random(seed)
+    negatives = []
+    for i, anchor in enumerate(anchors):
+        j = rng.randrange(len(anchors))
+        while j == i or anchors[j] == anchor:
+            j = rng.randrange(len(anchors))
+        negatives.append(positives[j])
+    return Dataset.from_dict({"anchor": anchors, "positive": positives, "negative": negatives})

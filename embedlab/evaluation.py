@@ -1,0 +1,61 @@
+"""STS-B evaluation: how well cosine similarity of embeddings follows human judgements.
+
+The chapter's yardstick is STS-B validation (1,500 sentence pairs scored 0-5 by people,
+divided by 5). ``EmbeddingSimilarityEvaluator`` embeds both sentences of each pair and
+reports the Spearman and Pearson correlation between cosine similarity and the score.
+
+>>> scores = evaluate_sts(model)          # {"spearman_cosine": 0.61, "pearson_cosine": 0.52}
+"""
+
+from __future__ import annotations
+
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
+
+from .data import load_stsb
+
+__all__ = ["STS_NAME", "stsb_evaluator", "evaluate_sts", "sts_scores"]
+
+STS_NAME = "sts-dev"
+SCORE_KEYS = ("spearman_cosine", "pearson_cosine")
+
+
+def stsb_evaluator(
+    split: str = "validation",
+    *,
+    rows: list[int] | None = None,
+    name: str = STS_NAME,
+    batch_size: int = 64,
+) -> EmbeddingSimilarityEvaluator:
+    """An evaluator on STS-B ``split`` (optionally only the given row positions)."""
+    dataset = load_stsb(split)
+    if rows is not None:
+        dataset = dataset.select(rows)
+    return EmbeddingSimilarityEvaluator(
+        sentences1=list(dataset["sentence1"]),
+        sentences2=list(dataset["sentence2"]),
+        scores=[score / 5.0 for score in dataset["label"]],
+        similarity_fn_names=["cosine"],
+        name=name,
+        batch_size=batch_size,
+        write_csv=False,
+    )
+
+
+def sts_scores(metrics: dict[str, float], name: str = STS_NAME) -> dict[str, float]:
+    """Pick Spearman and Pearson on cosine out of an evaluator's (prefixed) metrics dict."""
+    picked = {}
+    for key in SCORE_KEYS:
+        for candidate in (f"{name}_{key}", f"eval_{name}_{key}", key):
+            if candidate in metrics:
+                picked[key] = round(float(metrics[candidate]), 4)
+                break
+    return picked
+
+
+def evaluate_sts(
+    model: SentenceTransformer, evaluator: EmbeddingSimilarityEvaluator | None = None
+) -> dict[str, float]:
+    """Spearman and Pearson correlation on STS-B validation, rounded to 4 places."""
+    evaluator = evaluator or stsb_evaluator()
+    return sts_scores(evaluator(model), evaluator.name)

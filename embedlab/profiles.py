@@ -1,0 +1,142 @@
+"""Scale profiles: *quick* (a CPU in minutes) and *full* (the book's scale on a GPU).
+
+One switch chooses: the ``profile`` argument, else the ``EMBEDLAB_PROFILE`` environment
+variable, else ``full`` when a CUDA GPU is present and ``quick`` otherwise.
+
+>>> profile = get_profile("quick")
+>>> profile.n_train
+9000
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+import torch
+
+from .errors import InputError
+
+__all__ = ["Profile", "QUICK", "FULL", "PROFILES", "get_profile", "device_name", "precision"]
+
+PROFILE_ENV = "EMBEDLAB_PROFILE"
+STANDIN = "standin"  # marker: the tiny BERT that embedlab builds itself (see models.py)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Every setting that changes between a CPU laptop and the book's GPU runs."""
+
+    name: str  # "quick" or "full"
+    base_model: str  # encoder the loss notebooks start from ("standin" = embedlab's tiny BERT)
+    pretrained_model: str  # trained sentence model (notebooks 01, 04, 05)
+    n_train: int  # MNLI train rows used by the loss recipes (book: first 50,000)
+    epochs: int  # passes over the training data (book: 1)
+    batch_size: int  # pairs per step (book: 32)
+    learning_rate: float  # AdamW peak learning rate (book: library default 5e-5)
+    warmup_steps: int  # linear warm-up steps (book: 100)
+    max_seq_length: int  # tokens per sentence; longer ones are cut
+    eval_steps: int  # evaluate on STS-B validation every this many steps during training
+    umap_points: int  # sentences drawn in a UMAP plot
+    seed: int = 42  # one seed for data sampling, initialisation and training
+
+    def with_changes(self, **changes: object) -> Profile:
+        """Return a copy with some settings changed, checked for range."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InputError(
+                f"unknown profile setting(s) {sorted(unknown)}; "
+                f"known: {[f.name for f in dataclasses.fields(self)]}"
+            )
+        new = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        """Raise :class:`InputError` when a setting is out of range."""
+        positive = [
+            "n_train",
+            "epochs",
+            "batch_size",
+            "max_seq_length",
+            "eval_steps",
+            "umap_points",
+        ]
+        for key in positive:
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"profile setting {key}={value!r} must be a whole number >= 1")
+        if not 0 < self.learning_rate < 1:
+            raise InputError(
+                f"learning_rate={self.learning_rate!r} is out of range; use a value in (0, 1), "
+                "for example 2e-5 for a pretrained model or 1e-3 for the quick stand-in"
+            )
+        if self.warmup_steps < 0:
+            raise InputError(f"warmup_steps={self.warmup_steps!r} must be >= 0")
+
+
+QUICK = Profile(
+    name="quick",
+    base_model=STANDIN,  # book: bert-base-uncased (6 s a step here; the stand-in takes 0.06 s)
+    pretrained_model="sentence-transformers/all-MiniLM-L6-v2",
+    n_train=9_000,  # book: 50,000; the offline MNLI sample has 9,999 rows
+    epochs=3,  # book: 1; the small model needs more passes over less data
+    batch_size=32,  # as the book
+    learning_rate=1e-3,  # book: 5e-5; a randomly initialised tiny model learns faster this way
+    warmup_steps=100,  # as the book
+    max_seq_length=64,  # MNLI and STS-B sentences rarely need more
+    eval_steps=200,  # a few evaluations per run
+    umap_points=600,  # enough to see structure, quick to fit
+)
+
+FULL = Profile(
+    name="full",
+    base_model="bert-base-uncased",  # as the book
+    pretrained_model="sentence-transformers/all-MiniLM-L6-v2",
+    n_train=50_000,  # as the book: the first 50,000 rows of MNLI train
+    epochs=1,  # as the book
+    batch_size=32,  # as the book
+    learning_rate=5e-5,  # the trainer's default, which the book keeps
+    warmup_steps=100,  # as the book
+    max_seq_length=128,  # covers nearly every NLI sentence
+    eval_steps=100,  # as the book's (intended) evaluation interval
+    umap_points=2_000,
+)
+
+PROFILES = {p.name: p for p in (QUICK, FULL)}
+
+
+def device_name() -> str:
+    """The device torch will train on: ``"cuda"``, ``"mps"`` or ``"cpu"``."""
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def precision() -> str:
+    """Mixed precision the device supports: ``"bf16"``, ``"fp16"`` or ``"fp32"`` (none)."""
+    if device_name() != "cuda":
+        return "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Choose the profile: ``name``, else ``$EMBEDLAB_PROFILE``, else by the hardware.
+
+    Args:
+        name: ``"quick"``, ``"full"`` or ``None`` for the automatic choice.
+
+    Returns:
+        The chosen :class:`Profile`.
+    """
+    chosen = name or os.environ.get(PROFILE_ENV) or ("full" if device_name() == "cuda" else "quick")
+    chosen = chosen.strip().lower()
+    if chosen not in PROFILES:
+        raise InputError(
+            f"unknown profile {chosen!r}; choose one of {sorted(PROFILES)} "
+            f"(argument or the {PROFILE_ENV} environment variable)"
+        )
+    return PROFILES[chosen]

@@ -1,0 +1,278 @@
+"""Training a SentenceTransformer under a profile, and recording the run in the ledger.
+
+:func:`run_recipe` is what a notebook calls: it scores the untrained model on STS-B,
+trains with ``SentenceTransformerTrainer`` (evaluating on STS-B during training), scores the
+trained model, saves it in the runs folder, appends a ledger record and frees memory.
+
+>>> result = run_recipe(notebook="02_softmax_loss", recipe="softmax", model=model,
+...                     loss="softmax", train_dataset=nli_pairs(mnli), profile=profile)
+>>> result.untrained["spearman_cosine"], result.trained["spearman_cosine"]
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import psutil
+import torch
+from datasets import Dataset
+from sentence_transformers import (
+    SentenceTransformer,
+    SentenceTransformerTrainer,
+    SentenceTransformerTrainingArguments,
+)
+from sentence_transformers.base.sampler import BatchSamplers
+from torch import nn
+from transformers import set_seed
+
+from .errors import InputError
+from .evaluation import evaluate_sts, sts_scores, stsb_evaluator
+from .ledger import record_run
+from .losses import LOSS_COLUMNS, make_loss
+from .profiles import Profile, device_name, precision
+from .sources import runs_dir
+
+__all__ = [
+    "RunResult",
+    "PeakMemory",
+    "training_arguments",
+    "train_model",
+    "run_recipe",
+    "free_memory",
+]
+
+log = logging.getLogger(__name__)
+
+
+class PeakMemory:
+    """Peak memory of a block: CUDA allocations on a GPU, else the process's resident set.
+
+    >>> with PeakMemory() as peak:
+    ...     train()
+    >>> peak.mb
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval, self.mb = interval, 0.0
+        self._stop = threading.Event()
+        self._cuda = torch.cuda.is_available()
+
+    def _sample(self) -> None:
+        process = psutil.Process()
+        while not self._stop.is_set():
+            self.mb = max(self.mb, process.memory_info().rss / 2**20)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        if self._cuda:
+            torch.cuda.reset_peak_memory_stats()
+        else:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._cuda:
+            self.mb = torch.cuda.max_memory_allocated() / 2**20
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.mb = max(self.mb, psutil.Process().memory_info().rss / 2**20)
+
+
+@dataclass
+class RunResult:
+    """What one training run produced."""
+
+    recipe: str  # ledger name of the recipe, e.g. "softmax"
+    untrained: dict[str, float]  # STS-B scores before training
+    trained: dict[str, float]  # STS-B scores after training
+    seconds: float  # wall time of training alone
+    peak_memory_mb: float  # see PeakMemory
+    steps: int  # optimiser steps taken
+    model_path: str  # where the trained model was saved
+    history: list[dict[str, Any]] = field(default_factory=list)  # trainer's log (loss, evals)
+    record: dict[str, Any] = field(default_factory=dict)  # the ledger record
+    model: SentenceTransformer | None = field(default=None, repr=False)  # the trained model
+
+    def improvement(self) -> float:
+        """Trained minus untrained Spearman."""
+        return round(self.trained["spearman_cosine"] - self.untrained["spearman_cosine"], 4)
+
+
+def training_arguments(
+    profile: Profile,
+    *,
+    output_dir: str,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    learning_rate: float | None = None,
+    no_duplicates: bool = False,
+    evaluate: bool = True,
+    max_steps: int = -1,
+) -> SentenceTransformerTrainingArguments:
+    """The trainer's arguments for ``profile``; keyword arguments override the profile.
+
+    Mixed precision is switched on only where the device supports it; evaluation runs every
+    ``profile.eval_steps`` steps (``eval_strategy="steps"``, which the book's code forgot).
+    """
+    mixed = precision()
+    return SentenceTransformerTrainingArguments(
+        output_dir=output_dir,
+        num_train_epochs=epochs or profile.epochs,
+        max_steps=max_steps,
+        per_device_train_batch_size=batch_size or profile.batch_size,
+        per_device_eval_batch_size=batch_size or profile.batch_size,
+        learning_rate=learning_rate or profile.learning_rate,
+        warmup_steps=profile.warmup_steps,
+        fp16=mixed == "fp16",
+        bf16=mixed == "bf16",
+        batch_sampler=BatchSamplers.NO_DUPLICATES if no_duplicates else BatchSamplers.BATCH_SAMPLER,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=profile.eval_steps,
+        logging_steps=max(1, profile.eval_steps // 4),
+        save_strategy="no",
+        report_to="none",
+        seed=profile.seed,
+        data_seed=profile.seed,
+        dataloader_drop_last=False,
+        dataloader_pin_memory=device_name() == "cuda",
+    )
+
+
+def free_memory() -> None:
+    """Release what training left behind, so the next run fits without a kernel restart."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _check_dataset(loss_name: str | None, dataset: Dataset) -> None:
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
+    if len(dataset) == 0:
+        raise InputError("train_dataset is empty; load some rows first")
+    if loss_name in LOSS_COLUMNS:
+        wanted = LOSS_COLUMNS[loss_name]
+        if tuple(dataset.column_names[: len(wanted)]) != wanted:
+            raise InputError(
+                f"loss {loss_name!r} expects columns {list(wanted)} first, in that order; "
+                f"the dataset has {dataset.column_names}. Build it with the matching helper "
+                "(nli_pairs, cosine_pairs, mnr_triplets) or rename/select its columns."
+            )
+
+
+def train_model(
+    model: SentenceTransformer,
+    loss: nn.Module,
+    train_dataset: Dataset,
+    profile: Profile,
+    *,
+    evaluator=None,
+    output_dir: str | None = None,
+    **overrides: Any,
+) -> tuple[float, float, int, list[dict[str, Any]]]:
+    """Train ``model`` in place; return (seconds, peak_memory_mb, steps, log history).
+
+    ``overrides`` go to :func:`training_arguments` (epochs, batch_size, learning_rate,
+    no_duplicates, max_steps).
+    """
+    set_seed(profile.seed)
+    scratch = output_dir or tempfile.mkdtemp(prefix="embedlab-trainer-")
+    args = training_arguments(
+        profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator
+    )
+    with PeakMemory() as peak:
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+    steps, history = trainer.state.global_step, list(trainer.state.log_history)
+    del trainer
+    if output_dir is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    free_memory()
+    return seconds, peak.mb, steps, history
+
+
+def run_recipe(
+    *,
+    notebook: str,
+    recipe: str,
+    model: SentenceTransformer,
+    loss: str | nn.Module,
+    train_dataset: Dataset,
+    profile: Profile,
+    evaluator=None,
+    extra: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Score, train, score again, save and record one recipe; return its :class:`RunResult`.
+
+    Args:
+        notebook: the notebook's name, e.g. ``"02_softmax_loss"`` (ledger and folder name).
+        recipe: the ledger's recipe name, e.g. ``"softmax"``.
+        model: the model to train (trained in place).
+        loss: a loss name from :data:`embedlab.losses.LOSSES` or a loss module.
+        train_dataset: columns in the order the loss expects.
+        profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
+            no_duplicates or max_steps for this run only.
+        evaluator: defaults to STS-B validation.
+        extra: more keys for the ledger record.
+    """
+    loss_name = loss if isinstance(loss, str) else None
+    _check_dataset(loss_name, train_dataset)
+    loss_module = make_loss(loss, model) if isinstance(loss, str) else loss
+    if loss_name in ("mnr", "cached-mnr"):
+        overrides.setdefault("no_duplicates", True)  # a duplicate in a batch is a false negative
+    evaluator = evaluator or stsb_evaluator()
+    untrained = evaluate_sts(model, evaluator)
+    seconds, peak_mb, steps, history = train_model(
+        model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
+    )
+    trained = sts_scores(evaluator(model), evaluator.name)
+    model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
+    model.save(str(model_dir))
+    record = {
+        "notebook": notebook,
+        "recipe": recipe,
+        "profile": profile.name,
+        "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
+        "n_train": len(train_dataset),
+        "epochs": overrides.get("epochs") or profile.epochs,
+        "batch_size": overrides.get("batch_size") or profile.batch_size,
+        "learning_rate": overrides.get("learning_rate") or profile.learning_rate,
+        "steps": steps,
+        "device": device_name(),
+        "seconds": round(seconds, 1),
+        "peak_memory_mb": round(peak_mb, 1),
+        "untrained": untrained,
+        "trained": trained,
+        "model_path": str(model_dir),
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
+    }
+    record_run(record)
+    log.info("%s: untrained %s -> trained %s in %.0f s", recipe, untrained, trained, seconds)
+    return RunResult(
+        recipe=recipe,
+        untrained=untrained,
+        trained=trained,
+        seconds=round(seconds, 1),
+        peak_memory_mb=round(peak_mb, 1),
+        steps=steps,
+        model_path=str(model_dir),
+        history=history,
+        record=record,
+        model=model,
+    )

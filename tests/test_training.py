@@ -1,0 +1,75 @@
+import pytest
+from sentence_transformers import SentenceTransformer
+
+import embedlab as el
+from embedlab.evaluation import stsb_evaluator
+from embedlab.ledger import REQUIRED_KEYS
+
+TINY = el.QUICK.with_changes(eval_steps=5, warmup_steps=0)
+
+
+@pytest.fixture()
+def small_run():
+    model = el.load_base_model(TINY)
+    mnli = el.load_nli("mnli", "train", n_rows=400)
+    return el.run_recipe(
+        notebook="test_notebook",
+        recipe="mnr-soft",
+        model=model,
+        loss="mnr",
+        train_dataset=el.mnr_triplets(mnli),
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(300))),
+        max_steps=10,
+    )
+
+
+def test_run_recipe_trains_scores_saves_and_records(small_run):
+    assert small_run.steps == 10
+    assert small_run.trained != small_run.untrained
+    record = el.read_ledger()[-1]
+    assert set(REQUIRED_KEYS) <= set(record)
+    assert record["recipe"] == "mnr-soft" and record["profile"] == "quick"
+    assert record["n_train"] == len(el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
+    assert record["model_path"].endswith("test_notebook--mnr-soft--quick")
+    reloaded = SentenceTransformer(record["model_path"])
+    assert reloaded.encode(["hello"]).shape == (1, 128)
+    assert small_run.peak_memory_mb > 0 and small_run.seconds > 0
+
+
+def test_evaluation_runs_during_training(small_run):
+    evals = [h for h in small_run.history if "eval_sts-dev_spearman_cosine" in h]
+    assert [h["step"] for h in evals] == [5, 10]
+
+
+def test_same_seed_same_score(small_run):
+    model = el.load_base_model(TINY)
+    again = el.run_recipe(
+        notebook="test_notebook",
+        recipe="mnr-soft",
+        model=model,
+        loss="mnr",
+        train_dataset=el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)),
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(300))),
+        max_steps=10,
+    )
+    assert again.trained == small_run.trained
+
+
+def test_wrong_columns_for_the_loss_are_named(standin):
+    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
+    with pytest.raises(el.InputError, match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]"):
+        el.run_recipe(
+            notebook="t", recipe="softmax", model=standin, loss="softmax",
+            train_dataset=pairs, profile=TINY,
+        )
+
+
+def test_unknown_loss_name_fails_before_training(standin):
+    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
+    with pytest.raises(el.InputError, match="unknown loss"):
+        el.run_recipe(
+            notebook="t", recipe="x", model=standin, loss="cosinus", train_dataset=pairs, profile=TINY
+        )
+    assert el.read_ledger() == []
