@@ -27,13 +27,19 @@ from .errors import (  # noqa: E402
     InputError,
     ModelUnavailableError,
 )
-from .evaluation import evaluate_sts, stsb_evaluator  # noqa: E402
+from .evaluation import evaluate_sts, pair_cosines, stsb_evaluator  # noqa: E402
 from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
 from .losses import LOSSES, make_loss  # noqa: E402
-from .models import build_standin, load_base_model, load_pretrained_model  # noqa: E402
+from .models import (  # noqa: E402
+    build_standin,
+    load_base_model,
+    load_cross_encoder,
+    load_pretrained_model,
+)
 from .plots import (  # noqa: E402
     plot_ledger,
     plot_map,
+    plot_similarity_by_group,
     plot_umap,
     similarity_heatmap,
     umap_coordinates,
@@ -41,6 +47,7 @@ from .plots import (  # noqa: E402
 )
 from .profiles import FULL, QUICK, Profile, device_name, get_profile, precision  # noqa: E402
 from .session import start  # noqa: E402
+from .toydata import toy_reviews  # noqa: E402
 from .training import RunResult, free_memory, run_recipe, train_model  # noqa: E402
 
 __all__ = [
@@ -69,9 +76,12 @@ __all__ = [
     "load_base_model",
     "load_pretrained_model",
     "build_standin",
+    "load_cross_encoder",
     "make_loss",
     "stsb_evaluator",
     "evaluate_sts",
+    "pair_cosines",
+    "plot_similarity_by_group",
     "train_model",
     "run_recipe",
     "free_memory",
@@ -85,4 +95,5 @@ __all__ = [
     "similarity_heatmap",
     "umap_coordinates",
     "warm_up_umap",
+    "toy_reviews",
 ]

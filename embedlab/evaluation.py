@@ -9,12 +9,15 @@ reports the Spearman and Pearson correlation between cosine similarity and the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
 from .data import load_stsb
 
-__all__ = ["STS_NAME", "stsb_evaluator", "evaluate_sts", "sts_scores"]
+__all__ = ["STS_NAME", "stsb_evaluator", "evaluate_sts", "sts_scores", "pair_cosines"]
 
 STS_NAME = "sts-dev"
 SCORE_KEYS = ("spearman_cosine", "pearson_cosine")
@@ -59,3 +62,14 @@ def evaluate_sts(
     """Spearman and Pearson correlation on STS-B validation, rounded to 4 places."""
     evaluator = evaluator or stsb_evaluator()
     return sts_scores(evaluator(model), evaluator.name)
+
+
+def pair_cosines(
+    model: SentenceTransformer, sentences1: Sequence[str], sentences2: Sequence[str]
+) -> np.ndarray:
+    """Cosine similarity of each pair (sentences1[i], sentences2[i])."""
+    if len(sentences1) != len(sentences2):
+        raise ValueError(f"{len(sentences1)} first sentences but {len(sentences2)} second ones")
+    u = model.encode(list(sentences1), batch_size=64, normalize_embeddings=True)
+    v = model.encode(list(sentences2), batch_size=64, normalize_embeddings=True)
+    return (u * v).sum(axis=1)

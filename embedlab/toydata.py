@@ -79,7 +79,5 @@ _REVIEWS = {
 def toy_reviews() -> list[tuple[str, str, str]]:
     """All 48 reviews as (text, topic, sentiment) triples."""
     return [
-        (text, topic, sentiment)
-        for (topic, sentiment), texts in _REVIEWS.items()
-        for text in texts
+        (text, topic, sentiment) for (topic, sentiment), texts in _REVIEWS.items() for text in texts
     ]

@@ -141,6 +141,7 @@ def training_arguments(
         logging_steps=max(1, profile.eval_steps // 4),
         save_strategy="no",
         report_to="none",
+        disable_tqdm=False,  # a progress bar even when library logging is quiet
         seed=profile.seed,
         data_seed=profile.seed,
         dataloader_drop_last=False,
@@ -186,6 +187,9 @@ def train_model(
     no_duplicates, max_steps).
     """
     set_seed(profile.seed)
+    if not model.model_card_data.widget:  # skip the model card's slow widget-example search
+        first = train_dataset[0][train_dataset.column_names[0]]
+        model.model_card_data.widget = [{"text": str(first)}]
     scratch = output_dir or tempfile.mkdtemp(prefix="embedlab-trainer-")
     args = training_arguments(
         profile, output_dir=scratch, evaluate=evaluator is not None, **overrides

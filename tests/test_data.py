@@ -47,7 +47,11 @@ def test_stsb_scores_and_genres():
 def _nli(labels):
     n = len(labels)
     return Dataset.from_dict(
-        {"premise": [f"p{i}" for i in range(n)], "hypothesis": [f"h{i}" for i in range(n)], "label": labels}
+        {
+            "premise": [f"p{i}" for i in range(n)],
+            "hypothesis": [f"h{i}" for i in range(n)],
+            "label": labels,
+        }
     )
 
 

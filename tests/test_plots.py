@@ -36,7 +36,15 @@ def test_similarity_heatmap_shows_the_cosine_matrix(standin):
 
 def test_plot_ledger_draws_three_bars_per_run():
     table = pd.DataFrame(
-        [{"recipe": "softmax", "profile": "quick", "untrained": 0.6, "trained": 0.46, "book": 0.603}]
+        [
+            {
+                "recipe": "softmax",
+                "profile": "quick",
+                "untrained": 0.6,
+                "trained": 0.46,
+                "book": 0.603,
+            }
+        ]
     )
     fig = el.plot_ledger(table)
     assert len(fig.axes[0].patches) == 3

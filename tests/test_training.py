@@ -59,10 +59,16 @@ def test_same_seed_same_score(small_run):
 
 def test_wrong_columns_for_the_loss_are_named(standin):
     pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
-    with pytest.raises(el.InputError, match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]"):
+    with pytest.raises(
+        el.InputError, match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]"
+    ):
         el.run_recipe(
-            notebook="t", recipe="softmax", model=standin, loss="softmax",
-            train_dataset=pairs, profile=TINY,
+            notebook="t",
+            recipe="softmax",
+            model=standin,
+            loss="softmax",
+            train_dataset=pairs,
+            profile=TINY,
         )
 
 
@@ -70,6 +76,11 @@ def test_unknown_loss_name_fails_before_training(standin):
     pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
     with pytest.raises(el.InputError, match="unknown loss"):
         el.run_recipe(
-            notebook="t", recipe="x", model=standin, loss="cosinus", train_dataset=pairs, profile=TINY
+            notebook="t",
+            recipe="x",
+            model=standin,
+            loss="cosinus",
+            train_dataset=pairs,
+            profile=TINY,
         )
     assert el.read_ledger() == []
