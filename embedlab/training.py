@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import psutil
@@ -263,7 +263,7 @@ def run_recipe(
         "untrained": untrained,
         "trained": trained,
         "model_path": str(model_dir),
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
     }
     record_run(record)

@@ -1,0 +1,63 @@
+"""The project's files agree with each other: dependencies, notebooks, CI."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import embedlab
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    listed = [r for r in pip_section if not r.startswith("-e")]
+    assert sorted(listed) == sorted(wanted)
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_opens_with_badge_and_colab_setup(path):
+    nb = nbformat.read(path, as_version=4)
+    first, setup = nb.cells[0].source, nb.cells[1].source
+    repo_path = embedlab.REPO_URL.removeprefix("https://github.com/")
+    assert f"colab.research.google.com/github/{repo_path}/blob/main/notebooks/{path.name}" in first
+    assert "google.colab" in setup and f"git+{embedlab.REPO_URL}" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_ends_with_summary_and_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in text and "## Exercises" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_checks_at_least_one_output_and_hard_codes_no_device(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "NBVAL_CHECK_OUTPUT" in code
+    assert '"cuda"' not in code and "fp16=True" not in code
+
+
+def test_ci_runs_the_readme_commands():
+    readme, ci = (REPO / "README.md").read_text(), (REPO / ".ci" / "run").read_text()
+    for command in ('pip install -e ".[dev]" -c constraints/cpu.txt', "pytest"):
+        assert command in readme and command in ci
