@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 # The one place that names the repository (Colab set-up cells and badges are checked against it).
 REPO_URL = "https://github.com/embedlab/embedlab"
 
+from .benchmarks import in_depth_evaluation  # noqa: E402
 from .data import (  # noqa: E402
     NLI_LABELS,
     cosine_pairs,
@@ -20,6 +21,7 @@ from .data import (  # noqa: E402
     load_stsb_genres,
     mnr_triplets,
     nli_pairs,
+    split_by_premise,
 )
 from .errors import (  # noqa: E402
     DataUnavailableError,
@@ -27,7 +29,7 @@ from .errors import (  # noqa: E402
     InputError,
     ModelUnavailableError,
 )
-from .evaluation import evaluate_sts, pair_cosines, stsb_evaluator  # noqa: E402
+from .evaluation import evaluate_sts, pair_cosines, pair_features, stsb_evaluator  # noqa: E402
 from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
 from .losses import LOSSES, make_loss  # noqa: E402
 from .models import (  # noqa: E402
@@ -36,6 +38,7 @@ from .models import (  # noqa: E402
     load_cross_encoder,
     load_pretrained_model,
 )
+from .negatives import contradiction_triplets, mined_negatives, random_negatives  # noqa: E402
 from .plots import (  # noqa: E402
     plot_ledger,
     plot_map,
@@ -46,9 +49,16 @@ from .plots import (  # noqa: E402
     warm_up_umap,
 )
 from .profiles import FULL, QUICK, Profile, device_name, get_profile, precision  # noqa: E402
+from .recipes import ensure_recorded, run_book_recipe  # noqa: E402
 from .session import start  # noqa: E402
 from .toydata import toy_reviews  # noqa: E402
-from .training import RunResult, free_memory, run_recipe, train_model  # noqa: E402
+from .training import (  # noqa: E402
+    RunResult,
+    free_memory,
+    record_evaluation,
+    run_recipe,
+    train_model,
+)
 
 __all__ = [
     "REPO_URL",
@@ -81,9 +91,18 @@ __all__ = [
     "stsb_evaluator",
     "evaluate_sts",
     "pair_cosines",
+    "pair_features",
     "plot_similarity_by_group",
     "train_model",
     "run_recipe",
+    "record_evaluation",
+    "split_by_premise",
+    "contradiction_triplets",
+    "random_negatives",
+    "mined_negatives",
+    "in_depth_evaluation",
+    "run_book_recipe",
+    "ensure_recorded",
     "free_memory",
     "record_run",
     "read_ledger",

