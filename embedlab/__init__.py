@@ -16,6 +16,7 @@ from .benchmarks import in_depth_evaluation  # noqa: E402
 from .data import (  # noqa: E402
     NLI_LABELS,
     cosine_pairs,
+    graded_pairs,
     load_nli,
     load_stsb,
     load_stsb_genres,
@@ -38,7 +39,12 @@ from .models import (  # noqa: E402
     load_cross_encoder,
     load_pretrained_model,
 )
-from .negatives import contradiction_triplets, mined_negatives, random_negatives  # noqa: E402
+from .negatives import (  # noqa: E402
+    contradiction_triplets,
+    mined_negatives,
+    random_negatives,
+    restrict_to_anchors,
+)
 from .plots import (  # noqa: E402
     plot_ledger,
     plot_map,
@@ -82,6 +88,7 @@ __all__ = [
     "load_stsb_genres",
     "nli_pairs",
     "cosine_pairs",
+    "graded_pairs",
     "mnr_triplets",
     "load_base_model",
     "load_pretrained_model",
@@ -100,6 +107,7 @@ __all__ = [
     "contradiction_triplets",
     "random_negatives",
     "mined_negatives",
+    "restrict_to_anchors",
     "in_depth_evaluation",
     "run_book_recipe",
     "ensure_recorded",

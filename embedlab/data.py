@@ -29,6 +29,7 @@ __all__ = [
     "require_columns",
     "require_nli_labels",
     "split_by_premise",
+    "graded_pairs",
 ]
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,21 @@ def cosine_pairs(dataset: Dataset) -> Dataset:
             "sentence1": list(dataset["premise"]),
             "sentence2": list(dataset["hypothesis"]),
             "score": [1.0 if label == 0 else 0.0 for label in dataset["label"]],
+        }
+    )
+
+
+def graded_pairs(stsb: Dataset) -> Dataset:
+    """STS-B rows as sentence1, sentence2, score in [0, 1] (the 0-5 human score divided by 5)."""
+    require_columns(stsb, ["sentence1", "sentence2", "label"])
+    scores = [float(s) for s in stsb["label"]]
+    if scores and (min(scores) < 0 or max(scores) > 5):
+        raise InputError(f"STS-B scores must lie in [0, 5]; found {min(scores)}..{max(scores)}")
+    return Dataset.from_dict(
+        {
+            "sentence1": list(stsb["sentence1"]),
+            "sentence2": list(stsb["sentence2"]),
+            "score": [s / 5.0 for s in scores],
         }
     )
 

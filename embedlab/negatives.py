@@ -23,7 +23,13 @@ from sentence_transformers.util import mine_hard_negatives
 from .data import require_columns, require_nli_labels
 from .errors import InputError
 
-__all__ = ["NEGATIVE_KINDS", "contradiction_triplets", "random_negatives", "mined_negatives"]
+__all__ = [
+    "NEGATIVE_KINDS",
+    "contradiction_triplets",
+    "random_negatives",
+    "mined_negatives",
+    "restrict_to_anchors",
+]
 
 NEGATIVE_KINDS = ("easy", "semi-hard", "hard")
 
@@ -114,3 +120,15 @@ def mined_negatives(
         verbose=False,
     )
     return mined
+
+
+def restrict_to_anchors(triplets: Dataset, anchors: list[str]) -> Dataset:
+    """The rows of ``triplets`` for ``anchors``, in that order (first row per anchor)."""
+    require_columns(triplets, ["anchor"])
+    position: dict[str, int] = {}
+    for i, anchor in enumerate(triplets["anchor"]):
+        position.setdefault(anchor, i)
+    missing = [a for a in anchors if a not in position]
+    if missing:
+        raise InputError(f"{len(missing)} anchors are not in the triplets, e.g. {missing[0]!r}")
+    return triplets.select([position[a] for a in anchors])

@@ -88,3 +88,12 @@ def test_triplets_use_entailment_rows_and_other_rows_as_negatives():
         assert row["negative"] != row["positive"]
         assert row["negative"] in {"h0", "h2", "h4", "h5"}
     assert el.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)["negative"] == triplets["negative"]
+
+
+def test_graded_pairs_scale_scores_to_unit_interval():
+    pairs = el.graded_pairs(el.load_stsb("train", n_rows=20))
+    assert pairs.column_names == ["sentence1", "sentence2", "score"]
+    assert 0 <= min(pairs["score"]) and max(pairs["score"]) <= 1
+    bad = Dataset.from_dict({"sentence1": ["a"], "sentence2": ["b"], "label": [7.0]})
+    with pytest.raises(el.InputError, match=r"\[0, 5\]"):
+        el.graded_pairs(bad)

@@ -1,0 +1,40 @@
+import pytest
+
+import embedlab as el
+
+
+def test_unknown_recipe_is_named():
+    with pytest.raises(el.InputError, match="unknown recipe 'mnr-hardest'"):
+        el.run_book_recipe("mnr-hardest", el.QUICK)
+
+
+def test_ensure_recorded_returns_the_existing_record_without_training():
+    record = {
+        "notebook": "02_softmax_loss",
+        "recipe": "softmax",
+        "profile": "quick",
+        "base_model": "x",
+        "n_train": 1,
+        "seconds": 1.0,
+        "peak_memory_mb": 1.0,
+        "untrained": {"spearman_cosine": 0.1},
+        "trained": {"spearman_cosine": 0.2},
+        "model_path": "",
+    }
+    el.record_run(record)
+    assert el.ensure_recorded("softmax", el.QUICK)["trained"]["spearman_cosine"] == 0.2
+
+
+def test_ensure_recorded_trains_when_missing(monkeypatch):
+    small = el.QUICK.with_changes(n_train=200, epochs=1, eval_steps=50, warmup_steps=0)
+    record = el.ensure_recorded("cosine", small)
+    assert record["recipe"] == "cosine" and record["n_train"] == 200
+    assert el.latest_run("cosine", profile="quick") == record
+
+
+def test_record_evaluation_writes_an_untrained_record(standin):
+    record = el.record_evaluation(
+        notebook="05", recipe="pretrained", model=standin, profile=el.QUICK
+    )
+    assert record["untrained"] == record["trained"] and record["n_train"] == 0
+    assert el.read_ledger()[-1]["recipe"] == "pretrained"
