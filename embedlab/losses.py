@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer import losses as st_losses
 from torch import nn
@@ -40,9 +41,15 @@ LOSS_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def make_loss(name: str, model: SentenceTransformer) -> nn.Module:
-    """Build the loss called ``name`` (see :data:`LOSSES`) for ``model``."""
+def make_loss(name: str, model: SentenceTransformer, *, seed: int = 42) -> nn.Module:
+    """Build the loss called ``name`` (see :data:`LOSSES`) for ``model``.
+
+    Losses with weights of their own (SoftmaxLoss's classifier) are initialised from
+    ``seed``, so the same call gives the same loss whatever ran before it.
+    """
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in LOSSES:
         raise InputError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
-    return LOSSES[key](model)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return LOSSES[key](model)

@@ -238,7 +238,7 @@ def run_recipe(
     """
     loss_name = loss if isinstance(loss, str) else None
     _check_dataset(loss_name, train_dataset)
-    loss_module = make_loss(loss, model) if isinstance(loss, str) else loss
+    loss_module = make_loss(loss, model, seed=profile.seed) if isinstance(loss, str) else loss
     if loss_name in ("mnr", "cached-mnr"):
         overrides.setdefault("no_duplicates", True)  # a duplicate in a batch is a false negative
     evaluator = evaluator or stsb_evaluator()

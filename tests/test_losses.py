@@ -17,3 +17,12 @@ def test_every_named_loss_builds(standin, name):
 def test_softmax_classifier_reads_u_v_and_difference(standin):
     loss = el.make_loss("softmax", standin)
     assert loss.classifier.in_features == 3 * 128 and loss.classifier.out_features == 3
+
+
+def test_loss_weights_do_not_depend_on_what_ran_before(standin):
+    import torch
+
+    first = el.make_loss("softmax", standin, seed=3).classifier.weight.clone()
+    torch.rand(1000)  # move the global random state on
+    second = el.make_loss("softmax", standin, seed=3).classifier.weight
+    assert torch.equal(first, second)

@@ -1,0 +1,233 @@
+"""Augmented SBERT: a cross-encoder labels new pairs ("silver") for a bi-encoder to learn from.
+
+The four steps: (1) train a cross-encoder on a small labelled ("gold") set; (2) make new,
+unlabelled pairs; (3) label them with the cross-encoder; (4) train the bi-encoder on gold +
+silver. Three ways to make pairs: the further rows of the dataset (``given``), random
+recombination of gold sentences (``random``), and each gold sentence with its nearest
+neighbours by a pretrained embedding model (``semantic``).
+
+>>> cross_encoder = train_cross_encoder(gold, profile)
+>>> accuracy = classification_report(cross_encoder, held_back)["accuracy"]
+>>> silver = label_pairs(cross_encoder, semantic_pairs(gold, embedder, top_k=3))
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.cross_encoder import (
+    CrossEncoder,
+    CrossEncoderTrainer,
+    CrossEncoderTrainingArguments,
+)
+from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+from sentence_transformers.util import semantic_search
+from transformers import set_seed
+
+from .data import require_columns
+from .errors import InputError
+from .models import load_cross_encoder
+from .profiles import Profile, precision
+from .training import PeakMemory, free_memory
+
+__all__ = [
+    "PAIRING_STRATEGIES",
+    "train_cross_encoder",
+    "classification_report",
+    "given_pairs",
+    "random_pairs",
+    "semantic_pairs",
+    "label_pairs",
+    "gold_plus_silver",
+]
+
+PAIRING_STRATEGIES = ("given", "random", "semantic")
+
+
+def train_cross_encoder(
+    gold: Dataset,
+    profile: Profile,
+    *,
+    base: str | None = None,
+    epochs: int = 1,
+    learning_rate: float = 5e-5,
+    batch_size: int = 16,
+    balance: bool = True,
+) -> tuple[CrossEncoder, dict[str, float]]:
+    """Train a cross-encoder on gold pairs (sentence1, sentence2, score in {0, 1}).
+
+    Args:
+        gold: labelled pairs; ``score`` 1.0 = similar (entailment), 0.0 = not.
+        profile: seed, precision and warm-up come from it.
+        base: model whose body reads both sentences; default all-MiniLM-L6-v2.
+        epochs, learning_rate, batch_size: training settings.
+        balance: weight the rarer class up (``pos_weight``) so that the model cannot win by
+            always answering the majority class.
+
+    Returns:
+        The trained cross-encoder and ``{"seconds": ..., "peak_memory_mb": ...}``.
+    """
+    require_columns(gold, ["sentence1", "sentence2", "score"])
+    scores = np.asarray(gold["score"], dtype=float)
+    if not set(np.unique(scores)) <= {0.0, 1.0}:
+        raise InputError("gold scores must be 0.0 or 1.0 for the cross-encoder")
+    positives = scores.sum()
+    if positives == 0 or positives == len(scores):
+        raise InputError("gold pairs need both classes (some 1.0 and some 0.0 scores)")
+    set_seed(profile.seed)
+    model = load_cross_encoder(**({"name": base} if base else {}), num_labels=1)
+    pos_weight = torch.tensor((len(scores) - positives) / positives) if balance else None
+    loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
+    mixed = precision()
+    with tempfile.TemporaryDirectory(prefix="embedlab-ce-") as scratch:
+        args = CrossEncoderTrainingArguments(
+            output_dir=scratch,
+            num_train_epochs=epochs,
+            per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate,
+            warmup_steps=min(profile.warmup_steps, 10),
+            fp16=mixed == "fp16",
+            bf16=mixed == "bf16",
+            save_strategy="no",
+            report_to="none",
+            seed=profile.seed,
+            data_seed=profile.seed,
+            disable_tqdm=False,
+            logging_steps=50,
+            dataloader_pin_memory=torch.cuda.is_available(),
+        )
+        model.model_card_data.widget = [{"text": "placeholder"}]
+        trainer = CrossEncoderTrainer(
+            model=model,
+            args=args,
+            train_dataset=gold.select_columns(["sentence1", "sentence2", "score"]),
+            loss=loss,
+        )
+        with PeakMemory() as peak:
+            start = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - start
+        del trainer
+    free_memory()
+    return model, {"seconds": round(seconds, 1), "peak_memory_mb": round(peak.mb, 1)}
+
+
+def _probabilities(cross_encoder: CrossEncoder, pairs: Dataset) -> np.ndarray:
+    inputs = list(zip(pairs["sentence1"], pairs["sentence2"], strict=True))
+    return np.asarray(
+        cross_encoder.predict(inputs, batch_size=64, activation_fn=torch.nn.Sigmoid()),
+        dtype=float,
+    ).reshape(-1)
+
+
+def classification_report(
+    cross_encoder: CrossEncoder, pairs: Dataset, *, threshold: float = 0.5
+) -> dict[str, float]:
+    """Accuracy on labelled pairs, beside the majority-class baseline and the rates of 1s."""
+    require_columns(pairs, ["sentence1", "sentence2", "score"])
+    truth = np.asarray(pairs["score"], dtype=float) >= 0.5
+    predicted = _probabilities(cross_encoder, pairs) >= threshold
+    return {
+        "accuracy": round(float((predicted == truth).mean()), 4),
+        "majority_baseline": round(float(max(truth.mean(), 1 - truth.mean())), 4),
+        "predicted_positive_rate": round(float(predicted.mean()), 4),
+        "true_positive_rate": round(float(truth.mean()), 4),
+        "n": int(len(truth)),
+    }
+
+
+def given_pairs(rows: Dataset) -> Dataset:
+    """The further rows of an NLI dataset as unlabelled pairs (the book's choice)."""
+    require_columns(rows, ["premise", "hypothesis"])
+    return Dataset.from_dict(
+        {"sentence1": list(rows["premise"]), "sentence2": list(rows["hypothesis"])}
+    )
+
+
+def random_pairs(gold: Dataset, n_pairs: int, *, seed: int = 42) -> Dataset:
+    """New pairs from gold sentences: a random first sentence with a random second one."""
+    require_columns(gold, ["sentence1", "sentence2"])
+    firsts = list(dict.fromkeys(gold["sentence1"]))
+    seconds = list(dict.fromkeys(gold["sentence2"]))
+    existing = set(zip(gold["sentence1"], gold["sentence2"], strict=True))
+    if n_pairs > len(firsts) * len(seconds) - len(existing):
+        raise InputError(
+            f"cannot make {n_pairs:,} new pairs from {len(firsts)} x {len(seconds)} sentences"
+        )
+    rng = random.Random(seed)
+    made: dict[tuple[str, str], None] = {}
+    while len(made) < n_pairs:
+        pair = (rng.choice(firsts), rng.choice(seconds))
+        if pair not in existing:
+            made[pair] = None
+    return Dataset.from_dict({"sentence1": [a for a, _ in made], "sentence2": [b for _, b in made]})
+
+
+def semantic_pairs(gold: Dataset, embedder: SentenceTransformer, *, top_k: int = 3) -> Dataset:
+    """Each gold first sentence with its ``top_k`` most similar gold second sentences.
+
+    Pairs that are already in gold are skipped, so every pair is new. Similar sentences are
+    far more likely to be positives than random ones, which balances the silver labels.
+    """
+    require_columns(gold, ["sentence1", "sentence2"])
+    if top_k < 1:
+        raise InputError(f"top_k must be >= 1, got {top_k}")
+    firsts = list(dict.fromkeys(gold["sentence1"]))
+    seconds = list(dict.fromkeys(gold["sentence2"]))
+    existing = set(zip(gold["sentence1"], gold["sentence2"], strict=True))
+    queries = embedder.encode(
+        firsts, batch_size=64, convert_to_tensor=True, normalize_embeddings=True
+    )
+    corpus = embedder.encode(
+        seconds, batch_size=64, convert_to_tensor=True, normalize_embeddings=True
+    )
+    hits = semantic_search(queries, corpus, top_k=top_k + 1)
+    made: dict[tuple[str, str], None] = {}
+    for first, candidates in zip(firsts, hits, strict=True):
+        kept = 0
+        for hit in candidates:
+            pair = (first, seconds[hit["corpus_id"]])
+            if pair in existing or pair in made:
+                continue
+            made[pair] = None
+            kept += 1
+            if kept == top_k:
+                break
+    return Dataset.from_dict({"sentence1": [a for a, _ in made], "sentence2": [b for _, b in made]})
+
+
+def label_pairs(cross_encoder: CrossEncoder, pairs: Dataset, *, threshold: float = 0.5) -> Dataset:
+    """The silver set: ``pairs`` with the cross-encoder's 0/1 label as ``score``."""
+    require_columns(pairs, ["sentence1", "sentence2"])
+    labels = (_probabilities(cross_encoder, pairs) >= threshold).astype(float)
+    return Dataset.from_dict(
+        {
+            "sentence1": list(pairs["sentence1"]),
+            "sentence2": list(pairs["sentence2"]),
+            "score": labels.tolist(),
+        }
+    )
+
+
+def gold_plus_silver(gold: Dataset, silver: Dataset) -> Dataset:
+    """Gold then silver, dropping silver pairs that repeat a pair already present."""
+    require_columns(gold, ["sentence1", "sentence2", "score"])
+    require_columns(silver, ["sentence1", "sentence2", "score"])
+    seen: set[tuple[str, str]] = set()
+    rows: dict[str, list[Any]] = {"sentence1": [], "sentence2": [], "score": []}
+    for part in (gold, silver):
+        for a, b, score in zip(part["sentence1"], part["sentence2"], part["score"], strict=True):
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            rows["sentence1"].append(a)
+            rows["sentence2"].append(b)
+            rows["score"].append(float(score))
+    return Dataset.from_dict(rows)

@@ -1,0 +1,67 @@
+import pytest
+from datasets import Dataset
+
+import embedlab as el
+from embedlab import augmentation as aug
+
+
+def _gold():
+    return Dataset.from_dict(
+        {
+            "sentence1": ["a cat sleeps", "a dog runs", "stocks fell", "it rains"],
+            "sentence2": ["a kitten naps", "a puppy plays", "markets dropped", "the sun shines"],
+            "score": [1.0, 1.0, 1.0, 0.0],
+        }
+    )
+
+
+def test_random_pairs_are_new_and_reproducible():
+    pairs = aug.random_pairs(_gold(), 6, seed=1)
+    assert len(pairs) == 6
+    gold_pairs = set(zip(_gold()["sentence1"], _gold()["sentence2"], strict=True))
+    assert not set(zip(pairs["sentence1"], pairs["sentence2"], strict=True)) & gold_pairs
+    assert aug.random_pairs(_gold(), 6, seed=1).to_dict() == pairs.to_dict()
+    with pytest.raises(el.InputError, match="cannot make"):
+        aug.random_pairs(_gold(), 100)
+
+
+def test_semantic_pairs_prefer_similar_sentences():
+    pairs = aug.semantic_pairs(_gold(), el.load_pretrained_model(), top_k=1)
+    chosen = dict(zip(pairs["sentence1"], pairs["sentence2"], strict=True))
+    assert chosen["a cat sleeps"] == "a puppy plays"  # its own kitten pair is gold, so skipped
+    with pytest.raises(el.InputError, match="top_k"):
+        aug.semantic_pairs(_gold(), el.load_pretrained_model(), top_k=0)
+
+
+def test_gold_plus_silver_drops_repeated_pairs():
+    silver = Dataset.from_dict(
+        {
+            "sentence1": ["a cat sleeps", "x"],
+            "sentence2": ["a kitten naps", "y"],
+            "score": [0.0, 1.0],
+        }
+    )
+    merged = aug.gold_plus_silver(_gold(), silver)
+    assert len(merged) == 5
+    assert merged["score"][0] == 1.0  # gold wins over silver for the same pair
+
+
+def test_given_pairs_keep_the_nli_rows():
+    rows = el.load_nli("mnli", "train", n_rows=5)
+    pairs = aug.given_pairs(rows)
+    assert pairs["sentence1"] == rows["premise"] and pairs["sentence2"] == rows["hypothesis"]
+
+
+def test_labelling_and_report_with_a_cross_encoder():
+    cross_encoder = el.load_cross_encoder(num_labels=1)
+    silver = aug.label_pairs(cross_encoder, _gold().select_columns(["sentence1", "sentence2"]))
+    assert set(silver["score"]) <= {0.0, 1.0}
+    report = aug.classification_report(cross_encoder, _gold())
+    assert report["majority_baseline"] == 0.75 and 0 <= report["accuracy"] <= 1
+    assert report["true_positive_rate"] == 0.75
+
+
+def test_cross_encoder_needs_both_classes():
+    one_class = _gold().select([0, 1, 2])
+    with pytest.raises(el.InputError, match="both classes"):
+        aug.train_cross_encoder(one_class, el.QUICK)
