@@ -5,7 +5,7 @@ variable, else ``full`` when a CUDA GPU is present and ``quick`` otherwise.
 
 >>> profile = get_profile("quick")
 >>> profile.n_train
-9000
+6000
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ QUICK = Profile(
     name="quick",
     base_model=STANDIN,  # book: bert-base-uncased (6 s a step here; the stand-in takes 0.06 s)
     pretrained_model="sentence-transformers/all-MiniLM-L6-v2",
-    n_train=9_000,  # book: 50,000; the offline MNLI sample has 9,999 rows
+    n_train=6_000,  # book: 50,000; the offline MNLI sample has 9,999 rows
     epochs=2,  # book: 1; the small model needs more passes over less data
     batch_size=32,  # as the book
     learning_rate=1e-3,  # book: 5e-5; a randomly initialised tiny model learns faster this way
