@@ -151,6 +151,21 @@ def training_arguments(
     )
 
 
+def _ledger_record(
+    notebook: str, recipe: str, model: SentenceTransformer, profile: Profile, **fields: Any
+) -> dict[str, Any]:
+    """The keys every ledger record shares, plus ``fields``."""
+    return {
+        "notebook": notebook,
+        "recipe": recipe,
+        "profile": profile.name,
+        "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
+        "device": device_name(),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+    }
+
+
 def free_memory() -> None:
     """Release what training left behind, so the next run fits without a kernel restart."""
     gc.collect()
@@ -249,25 +264,23 @@ def run_recipe(
     trained = sts_scores(evaluator(model), evaluator.name)
     model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
     model.save(str(model_dir))
-    record = {
-        "notebook": notebook,
-        "recipe": recipe,
-        "profile": profile.name,
-        "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
-        "n_train": len(train_dataset),
-        "epochs": overrides.get("epochs") or profile.epochs,
-        "batch_size": overrides.get("batch_size") or profile.batch_size,
-        "learning_rate": overrides.get("learning_rate") or profile.learning_rate,
-        "steps": steps,
-        "device": device_name(),
-        "seconds": round(seconds, 1),
-        "peak_memory_mb": round(peak_mb, 1),
-        "untrained": untrained,
-        "trained": trained,
-        "model_path": str(model_dir),
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+    record = _ledger_record(
+        notebook,
+        recipe,
+        model,
+        profile,
+        n_train=len(train_dataset),
+        epochs=overrides.get("epochs") or profile.epochs,
+        batch_size=overrides.get("batch_size") or profile.batch_size,
+        learning_rate=overrides.get("learning_rate") or profile.learning_rate,
+        steps=steps,
+        seconds=round(seconds, 1),
+        peak_memory_mb=round(peak_mb, 1),
+        untrained=untrained,
+        trained=trained,
+        model_path=str(model_dir),
         **(extra or {}),
-    }
+    )
     record_run(record)
     log.info("%s: untrained %s -> trained %s in %.0f s", recipe, untrained, trained, seconds)
     return RunResult(
@@ -299,21 +312,19 @@ def record_evaluation(
     """
     evaluator = evaluator or stsb_evaluator()
     scores = evaluate_sts(model, evaluator)
-    record = {
-        "notebook": notebook,
-        "recipe": recipe,
-        "profile": profile.name,
-        "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
-        "n_train": 0,
-        "steps": 0,
-        "device": device_name(),
-        "seconds": 0.0,
-        "peak_memory_mb": 0.0,
-        "untrained": scores,
-        "trained": scores,
-        "model_path": "",
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+    record = _ledger_record(
+        notebook,
+        recipe,
+        model,
+        profile,
+        n_train=0,
+        steps=0,
+        seconds=0.0,
+        peak_memory_mb=0.0,
+        untrained=scores,
+        trained=scores,
+        model_path="",
         **(extra or {}),
-    }
+    )
     record_run(record)
     return record
