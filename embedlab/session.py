@@ -13,7 +13,7 @@ from .doctor import short_report
 from .errors import EmbedlabError
 from .profiles import Profile, get_profile
 
-__all__ = ["start"]
+__all__ = ["start", "describe_setup"]
 
 
 def _quiet_libraries() -> None:
@@ -44,6 +44,11 @@ def _show_embedlab_errors_briefly() -> None:
         return None
 
     shell.set_custom_exc((EmbedlabError,), handler)
+
+
+def describe_setup(profile: Profile) -> str:
+    """The doctor's short report for ``profile`` (what :func:`start` prints)."""
+    return short_report(profile=profile.name)
 
 
 def start(notebook: str, *, profile: str | None = None) -> Profile:
