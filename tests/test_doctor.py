@@ -125,3 +125,13 @@ def test_console_script_runs_offline():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "versions (supported ranges from embedlab's pyproject)" in done.stdout
     assert "problems: none" in done.stdout
+
+
+def test_a_gpu_is_named_with_its_memory_and_precision(monkeypatch):
+    class Properties:
+        name, total_memory = "NVIDIA H100", 80 * 2**30
+
+    monkeypatch.setattr(doctor, "device_name", lambda: "cuda")
+    monkeypatch.setattr(doctor, "precision", lambda: "bf16")
+    monkeypatch.setattr(doctor.torch.cuda, "get_device_properties", lambda index: Properties)
+    assert doctor._describe_device() == "cuda (NVIDIA H100, 80 GB), mixed precision: bf16"
