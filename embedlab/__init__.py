@@ -12,7 +12,9 @@ __version__ = "0.1.0"
 # The one place that names the repository (Colab set-up cells and badges are checked against it).
 REPO_URL = "https://github.com/embedlab/embedlab"
 
+from . import exercises  # noqa: E402  (el.exercises.check_...: the notebooks' exercises)
 from .benchmarks import in_depth_evaluation  # noqa: E402
+from .dashboard import dashboard_table  # noqa: E402
 from .data import (  # noqa: E402
     NLI_LABELS,
     cosine_pairs,
@@ -31,6 +33,8 @@ from .errors import (  # noqa: E402
     ModelUnavailableError,
 )
 from .evaluation import evaluate_sts, pair_cosines, pair_features, stsb_evaluator  # noqa: E402
+from .explorers import embedding_maps, item_set, model_choices, similarity_view  # noqa: E402
+from .knobs import panel_recipes, register_recipe, run_knobs, validate_settings  # noqa: E402
 from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
 from .losses import LOSSES, make_loss  # noqa: E402
 from .models import (  # noqa: E402
@@ -65,9 +69,16 @@ from .training import (  # noqa: E402
     run_recipe,
     train_model,
 )
+from .widgets import (  # noqa: E402
+    embedding_explorer,
+    knob_panel,
+    results_dashboard,
+    similarity_explorer,
+)
 
 __all__ = [
     "REPO_URL",
+    "exercises",
     "NLI_LABELS",
     "BOOK_SCORES",
     "LOSSES",
@@ -123,4 +134,17 @@ __all__ = [
     "umap_coordinates",
     "warm_up_umap",
     "toy_reviews",
+    "panel_recipes",
+    "register_recipe",
+    "validate_settings",
+    "run_knobs",
+    "model_choices",
+    "similarity_view",
+    "item_set",
+    "embedding_maps",
+    "dashboard_table",
+    "knob_panel",
+    "similarity_explorer",
+    "embedding_explorer",
+    "results_dashboard",
 ]

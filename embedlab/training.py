@@ -30,13 +30,22 @@ from sentence_transformers import (
     SentenceTransformerTrainingArguments,
 )
 from sentence_transformers.base.sampler import BatchSamplers
+from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
-from transformers import set_seed
+from transformers import TrainerCallback, set_seed
 
+from .distributed import (
+    ddp_backend,
+    init_distributed,
+    is_main_process,
+    local_device,
+    wait_for_everyone,
+    world_size,
+)
 from .errors import InputError
 from .evaluation import evaluate_sts, sts_scores, stsb_evaluator
 from .ledger import record_run
-from .losses import LOSS_COLUMNS, make_loss
+from .losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from .profiles import Profile, device_name, precision
 from .sources import runs_dir
 
@@ -45,6 +54,7 @@ __all__ = [
     "RunResult",
     "PeakMemory",
     "training_arguments",
+    "loss_defaults",
     "train_model",
     "run_recipe",
     "free_memory",
@@ -124,8 +134,12 @@ def training_arguments(
 
     Mixed precision is switched on only where the device supports it; evaluation runs every
     ``profile.eval_steps`` steps (``eval_strategy="steps"``, which the book's code forgot).
+    Under a launcher (``torchrun``, ``accelerate launch``) every process takes
+    ``batch_size`` pairs a step; without CUDA the processes use the gloo backend, and the
+    last, incomplete round of batches is dropped so that every process takes the same steps.
     """
     mixed = precision()
+    processes = world_size()
     return SentenceTransformerTrainingArguments(
         output_dir=output_dir,
         num_train_epochs=epochs or profile.epochs,
@@ -142,13 +156,21 @@ def training_arguments(
         logging_steps=max(1, profile.eval_steps // 4),
         save_strategy="no",
         report_to="none",
-        disable_tqdm=False,
-        optim="adamw_torch_fused",  # one fused kernel: 6x faster optimiser steps on a CPU  # a progress bar even when library logging is quiet
+        disable_tqdm=False,  # a progress bar even when library logging is quiet
+        optim="adamw_torch_fused",  # one fused kernel: 6x faster optimiser steps on a CPU
         seed=profile.seed,
         data_seed=profile.seed,
-        dataloader_drop_last=False,
+        dataloader_drop_last=processes > 1,  # uneven last batches would stall the other processes
         dataloader_pin_memory=device_name() == "cuda",
+        use_cpu=device_name() == "cpu",  # also what makes several CPU processes train as one
+        ddp_backend=ddp_backend(),
     )
+
+
+def loss_defaults(loss_name: str | None) -> dict[str, Any]:
+    """Settings a loss needs from :func:`training_arguments`: in-batch negatives want batches
+    without duplicate texts (a duplicate would be a false negative)."""
+    return {"no_duplicates": loss_name in IN_BATCH_NEGATIVE_LOSSES}
 
 
 def _ledger_record(
@@ -196,12 +218,13 @@ def train_model(
     *,
     evaluator=None,
     output_dir: str | None = None,
+    callbacks: list[TrainerCallback] | None = None,
     **overrides: Any,
 ) -> tuple[float, float, int, list[dict[str, Any]]]:
     """Train ``model`` in place; return (seconds, peak_memory_mb, steps, log history).
 
     ``overrides`` go to :func:`training_arguments` (epochs, batch_size, learning_rate,
-    no_duplicates, max_steps).
+    no_duplicates, max_steps); ``callbacks`` go to the trainer (e.g. a widget's progress bar).
     """
     set_seed(profile.seed)
     if not model.model_card_data.widget:  # skip the model card's slow widget-example search
@@ -212,7 +235,12 @@ def train_model(
         profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
     )
     trainer = SentenceTransformerTrainer(
-        model=model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        loss=loss,
+        evaluator=evaluator,
+        callbacks=callbacks,
     )
     with PeakMemory() as peak:
         start = time.perf_counter()
@@ -247,22 +275,47 @@ def run_recipe(
         loss: a loss name from :data:`embedlab.losses.LOSSES` or a loss module.
         train_dataset: columns in the order the loss expects.
         profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
-            no_duplicates or max_steps for this run only.
+            no_duplicates or max_steps for this run only, or pass ``callbacks`` to the trainer.
         evaluator: defaults to STS-B validation.
         extra: more keys for the ledger record.
+
+    Launched several times over (``torchrun``, ``accelerate launch``), it trains data-parallel;
+    the in-batch-negative losses then gather negatives from every process, and only the main
+    process saves and records the run (the others return a result with empty scores and
+    record).
     """
     loss_name = loss if isinstance(loss, str) else None
     _check_dataset(loss_name, train_dataset)
-    loss_module = make_loss(loss, model, seed=profile.seed) if isinstance(loss, str) else loss
-    if loss_name in ("mnr", "cached-mnr"):
-        overrides.setdefault("no_duplicates", True)  # a duplicate in a batch is a false negative
+    init_distributed()
+    processes = world_size()
+    if processes > 1:
+        model.to(local_device())
+    loss_module = (
+        make_loss(loss, model, seed=profile.seed, gather_across_devices=processes > 1)
+        if isinstance(loss, str)
+        else loss
+    )
+    overrides = {**loss_defaults(loss_name), **overrides}
     evaluator = evaluator or stsb_evaluator()
-    untrained = evaluate_sts(model, evaluator)
+    untrained = _evaluate_shared(model, evaluator)
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
     )
-    trained = sts_scores(evaluator(model), evaluator.name)
+    trained = _evaluate_shared(model, evaluator)
     model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
+    if not is_main_process():
+        wait_for_everyone()  # until the main process has saved and recorded
+        return RunResult(
+            recipe=recipe,
+            untrained=untrained,
+            trained=trained,
+            seconds=round(seconds, 1),
+            peak_memory_mb=round(peak_mb, 1),
+            steps=steps,
+            model_path=str(model_dir),
+            history=history,
+            model=model,
+        )
     model.save(str(model_dir))
     record = _ledger_record(
         notebook,
@@ -274,6 +327,7 @@ def run_recipe(
         batch_size=overrides.get("batch_size") or profile.batch_size,
         learning_rate=overrides.get("learning_rate") or profile.learning_rate,
         steps=steps,
+        world_size=processes,
         seconds=round(seconds, 1),
         peak_memory_mb=round(peak_mb, 1),
         untrained=untrained,
@@ -282,6 +336,7 @@ def run_recipe(
         **(extra or {}),
     )
     record_run(record)
+    wait_for_everyone()
     log.info("%s: untrained %s -> trained %s in %.0f s", recipe, untrained, trained, seconds)
     return RunResult(
         recipe=recipe,
@@ -295,6 +350,13 @@ def run_recipe(
         record=record,
         model=model,
     )
+
+
+def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:
+    """STS-B scores; under a launcher the main process scores while the others help encode
+    (they get ``{}``)."""
+    with distributed_evaluation(model) as runs_here:
+        return sts_scores(evaluator(model), evaluator.name) if runs_here else {}
 
 
 def record_evaluation(

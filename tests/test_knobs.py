@@ -1,0 +1,165 @@
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import pytest
+from datasets import Dataset
+
+import embedlab as el
+from embedlab import knobs
+from embedlab.knob_recipes import nli_training_set
+
+
+@pytest.mark.parametrize("recipe", ["softmax", "cosine", "mnr", "finetune"])
+def test_each_panel_has_bounded_defaults_on_both_profiles(recipe):
+    spec = knobs.recipe_spec(recipe)
+    for profile in (el.QUICK, el.FULL):
+        settings = el.validate_settings(recipe, {}, profile)
+        assert list(settings) == spec.knob_names
+        for knob in spec.knobs:
+            if knob.kind != "choice":
+                low, high = knobs.knob_bounds(knob, profile)
+                assert low <= settings[knob.name] <= high
+
+
+def test_notebook_panels_show_the_knobs_their_recipe_teaches():
+    names = {r: knobs.recipe_spec(r).knob_names for r in ("softmax", "cosine", "mnr", "finetune")}
+    common = {"n_pairs", "epochs", "batch_size", "learning_rate"}
+    assert set(names["softmax"]) == common
+    assert set(names["cosine"]) == common | {"loss"}
+    assert set(names["mnr"]) == common | {"loss", "negatives"}
+    assert set(names["finetune"]) == common | {"negatives"}
+    assert knobs.recipe_spec("cosine").knob("loss").choices == ("cosine", "cosent", "angle")
+
+
+def test_quick_bounds_are_smaller_than_full():
+    knob = knobs.recipe_spec("softmax").knob("n_pairs")
+    assert knobs.knob_bounds(knob, el.QUICK)[1] < knobs.knob_bounds(knob, el.FULL)[1]
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"n_pairs": 10},
+            "training pairs 10 is out of range for the quick profile: choose a value from 32 to 6000",
+        ),
+        ({"learning_rate": 0.5}, "learning rate 0.5 is out of range"),
+        ({"epochs": 0}, "epochs 0 is out of range"),
+        ({"epochs": 1.5}, "epochs must be a whole number"),
+        ({"batch_size": "big"}, "batch size must be a number"),
+        ({"batch_size": 64, "n_pairs": 40}, "batch size 64 is larger than the 40 training pairs"),
+        ({"dropout": 0.1}, "has no knob(s) ['dropout']"),
+    ],
+)
+def test_out_of_range_settings_are_refused_with_a_message(settings, message):
+    with pytest.raises(el.InputError) as error:
+        el.validate_settings("softmax", settings, el.QUICK)
+    assert message in str(error.value)
+
+
+def test_inconsistent_choices_are_refused():
+    with pytest.raises(el.InputError, match="only apply to the MNR losses"):
+        el.validate_settings("mnr", {"loss": "softmax", "negatives": "hard"}, el.QUICK)
+    with pytest.raises(el.InputError, match="semi-hard mining needs at least 200"):
+        el.validate_settings("mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.QUICK)
+    with pytest.raises(el.InputError, match="not offered"):
+        el.validate_settings("cosine", {"loss": "mnr"}, el.QUICK)
+    assert el.validate_settings("mnr", {"loss": "softmax", "negatives": "none"}, el.QUICK)
+
+
+def test_refused_settings_train_and_record_nothing():
+    with pytest.raises(el.InputError):
+        el.run_knobs("softmax", {"batch_size": 512}, el.QUICK)
+    assert el.read_ledger() == []
+
+
+def test_training_sets_have_the_columns_each_loss_reads():
+    def columns(loss, negatives):
+        return nli_training_set(loss, negatives, 40, el.QUICK).column_names
+
+    assert columns("softmax", "none") == ["sentence1", "sentence2", "label"]
+    assert columns("cosent", "none") == ["sentence1", "sentence2", "score"]
+    assert columns("mnr", "none") == ["anchor", "positive"]
+    assert columns("mnr", "soft") == ["anchor", "positive", "negative"]
+    hard = nli_training_set("mnr", "hard", 40, el.QUICK)
+    assert len(hard) == 40 and hard[0]["negative"] != hard[0]["positive"]
+    with pytest.raises(el.InputError, match="ask for at most"):
+        nli_training_set("mnr", "hard", 100_000, el.QUICK)
+
+
+def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run():
+    steps = []
+    outcome = el.run_knobs(
+        "softmax",
+        {"n_pairs": 64, "batch_size": 16},
+        el.QUICK,
+        progress=lambda step, total: steps.append((step, total)),
+        map_points=20,
+    )
+    result = outcome.result
+    assert result.steps == 4 and steps[0] == (0, 4) and steps[-1] == (4, 4)
+    assert result.trained != result.untrained
+    (record,) = el.read_ledger()
+    assert record["recipe"] == "panel-softmax" and record["notebook"] == "02_softmax_loss"
+    assert record["source"] == "knob panel" and record["settings"]["n_pairs"] == 64
+    assert (record["n_train"], record["batch_size"], record["epochs"]) == (64, 16, 1)
+    assert Path(record["model_path"], "modules.json").is_file()
+    assert outcome.maps["before"].shape == outcome.maps["after"].shape == (20, 2)
+    assert "STS-B Spearman" in outcome.summary() and "n_pairs 64" in outcome.summary()
+
+
+def test_mnr_panel_trains_on_hard_negatives():
+    outcome = el.run_knobs(
+        "mnr", {"negatives": "hard", "n_pairs": 48, "batch_size": 16}, el.QUICK, map_points=0
+    )
+    assert outcome.result.record["recipe"] == "panel-mnr-hard"
+    assert outcome.result.record["n_train"] == 48 and outcome.result.steps == 3
+    assert outcome.maps == {}
+
+
+def test_a_later_notebook_plugs_in_its_own_panel():
+    """How notebooks 06-07 add a panel: a spec with catalogue knobs and a build function."""
+    seen = {}
+
+    def build(settings, profile):
+        seen.update(settings)
+        pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
+        kept = [
+            " ".join(s.split()[: max(1, round(len(s.split()) * (1 - settings["deletion_ratio"])))])
+            for s in pairs["sentence2"]
+        ]
+        noisy = Dataset.from_dict({**pairs.to_dict(), "sentence2": kept})
+        run_profile = profile.with_changes(epochs=1, batch_size=16, warmup_steps=0)
+        return knobs.TrainingPlan(
+            el.load_base_model(profile),
+            "cosine",
+            noisy,
+            run_profile,
+            extra={"deletion_ratio": settings["deletion_ratio"]},
+        )
+
+    spec = knobs.RecipeSpec(
+        name="test-noise",
+        notebook="test_notebook",
+        title="cosine loss on shortened hypotheses",
+        knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"]),
+        build=build,
+        ledger_name=lambda s: f"panel-noise-{s['deletion_ratio']:g}",
+    )
+    el.register_recipe(spec)
+    try:
+        with pytest.raises(el.InputError, match="exists"):
+            el.register_recipe(spec)
+        assert "test-noise" in el.panel_recipes()
+        with pytest.raises(el.InputError, match="deletion ratio 0.95 is out of range"):
+            el.validate_settings("test-noise", {"deletion_ratio": 0.95}, el.QUICK)
+        outcome = el.run_knobs(
+            "test-noise", {"deletion_ratio": 0.5, "n_pairs": 32}, el.QUICK, map_points=0
+        )
+        assert seen == {"deletion_ratio": 0.5, "n_pairs": 32}
+        assert outcome.result.record["recipe"] == "panel-noise-0.5"
+        assert outcome.result.record["deletion_ratio"] == 0.5 and outcome.result.steps == 2
+    finally:
+        knobs._REGISTRY.pop("test-noise", None)
