@@ -13,7 +13,6 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/embedlab/embedlab"
 
 from . import exercises  # noqa: E402  (el.exercises.check_...: the notebooks' exercises)
-from . import exercises  # noqa: E402  (el.exercises.check_...: the notebooks' exercises)
 from .benchmarks import in_depth_evaluation  # noqa: E402
 from .dashboard import dashboard_table  # noqa: E402
 from .data import (  # noqa: E402
@@ -79,7 +78,6 @@ from .widgets import (  # noqa: E402
 
 __all__ = [
     "REPO_URL",
-    "exercises",
     "exercises",
     "NLI_LABELS",
     "BOOK_SCORES",
