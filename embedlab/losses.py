@@ -1,11 +1,13 @@
 """The chapter's losses by name, so notebooks and widgets can choose one with a string.
 
 >>> loss = make_loss("mnr", model)           # MultipleNegativesRankingLoss(model)
+>>> loss = make_loss("mnr", model, gather_across_devices=True)   # several GPUs: more negatives
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from sentence_transformers import SentenceTransformer
@@ -14,20 +16,32 @@ from torch import nn
 
 from .errors import InputError
 
-__all__ = ["LOSSES", "LOSS_COLUMNS", "make_loss"]
+__all__ = ["LOSSES", "LOSS_COLUMNS", "IN_BATCH_NEGATIVE_LOSSES", "make_loss"]
 
 
 def _softmax(model: SentenceTransformer) -> nn.Module:
     return st_losses.SoftmaxLoss(model, model.get_embedding_dimension(), num_labels=3)
 
 
-LOSSES: dict[str, Callable[[SentenceTransformer], nn.Module]] = {
+def _gist(
+    model: SentenceTransformer, guide: SentenceTransformer | None = None, **options: Any
+) -> nn.Module:
+    """GISTEmbed: MNR whose guide model (default all-MiniLM-L6-v2) vetoes false negatives."""
+    if guide is None:
+        from .models import load_pretrained_model
+
+        guide = load_pretrained_model(max_seq_length=model.max_seq_length, device=str(model.device))
+    return st_losses.GISTEmbedLoss(model, guide, **options)
+
+
+LOSSES: dict[str, Callable[..., nn.Module]] = {
     "softmax": _softmax,  # (u, v, |u-v|) -> 3 NLI labels; the original SBERT loss
     "cosine": st_losses.CosineSimilarityLoss,  # regress cos(u, v) onto a 0-1 score
     "cosent": st_losses.CoSENTLoss,  # rank pairs by score; uses graded labels better
     "angle": st_losses.AnglELoss,  # CoSENT on angle differences
     "mnr": st_losses.MultipleNegativesRankingLoss,  # in-batch negatives (InfoNCE)
     "cached-mnr": st_losses.CachedMultipleNegativesRankingLoss,  # MNR with big batches, less memory
+    "gist": _gist,  # MNR that skips in-batch negatives a guide model finds too similar
 }
 
 # Columns (in order) each loss expects in its training dataset.
@@ -38,18 +52,50 @@ LOSS_COLUMNS: dict[str, tuple[str, ...]] = {
     "angle": ("sentence1", "sentence2", "score"),
     "mnr": ("anchor", "positive"),
     "cached-mnr": ("anchor", "positive"),
+    "gist": ("anchor", "positive"),
 }
 
+# Losses that use the rest of the batch as negatives: they want no duplicate texts in a batch
+# and, on several devices, gather the other devices' embeddings as more negatives. The other
+# losses score each pair on its own, so there is nothing to gather.
+IN_BATCH_NEGATIVE_LOSSES = ("mnr", "cached-mnr", "gist")
 
-def make_loss(name: str, model: SentenceTransformer, *, seed: int = 42) -> nn.Module:
+
+def make_loss(
+    name: str,
+    model: SentenceTransformer,
+    *,
+    seed: int = 42,
+    gather_across_devices: bool = False,
+    **options: Any,
+) -> nn.Module:
     """Build the loss called ``name`` (see :data:`LOSSES`) for ``model``.
 
     Losses with weights of their own (SoftmaxLoss's classifier) are initialised from
     ``seed``, so the same call gives the same loss whatever ran before it.
+
+    Args:
+        name: a key of :data:`LOSSES`.
+        model: the model the loss trains.
+        seed: seed for the loss's own weights.
+        gather_across_devices: in data-parallel training, let the in-batch-negative losses
+            (:data:`IN_BATCH_NEGATIVE_LOSSES`) use every device's batch as negatives; the
+            other losses ignore it.
+        options: more keyword arguments for the loss, e.g. ``mini_batch_size`` for
+            ``"cached-mnr"`` or ``guide`` for ``"gist"``.
     """
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in LOSSES:
         raise InputError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+    if gather_across_devices and key in IN_BATCH_NEGATIVE_LOSSES:
+        options["gather_across_devices"] = True
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return LOSSES[key](model)
+        try:
+            return LOSSES[key](model, **options)
+        except TypeError as error:
+            if "unexpected keyword argument" not in str(error):
+                raise
+            raise InputError(
+                f"loss {key!r} does not take option(s) {sorted(options)}: {error}"
+            ) from None
