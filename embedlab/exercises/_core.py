@@ -78,7 +78,7 @@ class NotAttempted(Exception):
     """Raised inside a checker: the answer still holds the skeleton's placeholder."""
 
 
-_NOT_ATTEMPTED = "Replace the `...` in the cell above with your answer, then run the cell again."
+_NOT_ATTEMPTED = "Write your answer in place of the `...` above, then run the cell again."
 
 
 def is_placeholder(answer: Any) -> bool:
@@ -276,11 +276,16 @@ def close(a: float, b: float, tol: float = 1e-4) -> bool:
     return abs(a - b) <= tol * (1.0 + abs(b))
 
 
-def exercise(notebook: str) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
-    """Make a safe, registered checker of ``check_<name>(answer, ...) -> success message``."""
+def exercise(
+    notebook: str, title: str | None = None
+) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
+    """Make a safe, registered checker of ``check_<name>(answer, ...) -> success message``.
+
+    ``title`` names the exercise in verdicts (default: ``<name>`` with spaces).
+    """
 
     def wrap(check: Callable[..., str]) -> Callable[..., CheckResult]:
-        name = check.__name__.removeprefix("check_").replace("_", " ")
+        name = title or check.__name__.removeprefix("check_").replace("_", " ")
 
         @functools.wraps(check)
         def checker(answer: Any = Ellipsis, *args: Any, **kwargs: Any) -> CheckResult:

@@ -20,7 +20,7 @@ __all__ = ["check_nli_label_mapping", "check_mean_pooling", "check_softmax_featu
 NOTEBOOK = "02_softmax_loss"
 
 
-@exercise(NOTEBOOK)
+@exercise(NOTEBOOK, "NLI label mapping")
 def check_nli_label_mapping(mapping: Any) -> str:
     """Check a dict from MNLI's label numbers to their names (entailment, neutral, contradiction)."""
     if not isinstance(mapping, Mapping):

@@ -127,7 +127,7 @@ def _cosent_variants(u, v, targets, scale=20.0):
     ]
 
 
-@exercise(NOTEBOOK)
+@exercise(NOTEBOOK, "CoSENT loss")
 def check_cosent_loss(fn: Callable) -> str:
     """Check ``fn(u, v, targets, scale=20.0) -> loss``: CoSENT's log(1 + Σ exp(s·(cos_j − cos_i)))."""
     cases = [

@@ -78,7 +78,7 @@ def _mnr_case(seed: int, b: int, d: int, scale: float) -> tuple:
     return (anchors, positives, negatives), {"scale": scale}, description
 
 
-@exercise(NOTEBOOK)
+@exercise(NOTEBOOK, "MNR loss")
 def check_mnr_loss(fn: Callable) -> str:
     """Check ``fn(anchors, positives, negatives, scale=20.0) -> loss`` (three (batch, dim) tensors).
 
@@ -226,7 +226,7 @@ def _index(value: object, n: int) -> int | None:
     return index
 
 
-@exercise(NOTEBOOK)
+@exercise(NOTEBOOK, "semi-hard pick")
 def check_semi_hard_pick(fn: Callable) -> str:
     """Check ``fn(similarities, positive_similarity, range_min, range_max, relative_margin)``.
 

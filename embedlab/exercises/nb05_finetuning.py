@@ -32,7 +32,7 @@ def _spearman_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
     ]
 
 
-@exercise(NOTEBOOK)
+@exercise(NOTEBOOK, "Spearman correlation")
 def check_spearman(fn: Callable) -> str:
     """Check ``fn(x, y) -> float``: the Spearman rank correlation of two 1-D arrays."""
     from scipy.stats import pearsonr, spearmanr
