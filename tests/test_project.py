@@ -14,6 +14,8 @@ import embedlab
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = REPO / "notebooks" / "solutions"
+CHECKER_CALL = re.compile(r"el\.exercises\.(check_\w+)\(")
 
 
 def _name(requirement: str) -> str:
@@ -55,6 +57,39 @@ def test_notebook_checks_at_least_one_output_and_hard_codes_no_device(path):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "NBVAL_CHECK_OUTPUT" in code
     assert '"cuda"' not in code and "fp16=True" not in code
+
+
+def _checker_calls(path: Path) -> list[tuple[str, str]]:
+    """(checker name, cell source) for each el.exercises.check_...( call in the code cells."""
+    cells = nbformat.read(path, as_version=4).cells
+    return [
+        (m, c.source)
+        for c in cells
+        if c.cell_type == "code"
+        for m in CHECKER_CALL.findall(c.source)
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_exercises_check_themselves_and_have_solutions(path):
+    called = [name for name, _ in _checker_calls(path)]
+    assert len(called) >= 2, f"{path.name} needs at least two exercises with a checker call"
+    assert called == embedlab.exercises.EXERCISES.get(path.stem), (
+        f"{path.name} calls {called}; embedlab.exercises registers "
+        f"{embedlab.exercises.EXERCISES.get(path.stem)} for it (@exercise('{path.stem}'))"
+    )
+    solutions = SOLUTIONS / f"{path.stem}_solutions.ipynb"
+    assert solutions.is_file(), f"no solutions notebook {solutions.relative_to(REPO)}"
+    answered = _checker_calls(solutions)
+    assert [name for name, _ in answered] == called
+    for name, source in answered:  # nbval fails the cell if the checker rejects the answer
+        assert "assert result.passed" in source and "NBVAL_CHECK_OUTPUT" in source, name
+
+
+def test_every_solutions_notebook_belongs_to_a_notebook():
+    stems = {p.stem for p in NOTEBOOKS}
+    for path in SOLUTIONS.glob("*.ipynb"):
+        assert path.stem.removesuffix("_solutions") in stems, path.name
 
 
 def test_ci_runs_the_readme_commands():
