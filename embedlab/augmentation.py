@@ -60,6 +60,7 @@ def train_cross_encoder(
     learning_rate: float = 5e-5,
     batch_size: int = 16,
     balance: bool = True,
+    max_length: int = 128,
 ) -> tuple[CrossEncoder, dict[str, float]]:
     """Train a cross-encoder on gold pairs (sentence1, sentence2, score in {0, 1}).
 
@@ -70,6 +71,7 @@ def train_cross_encoder(
         epochs, learning_rate, batch_size: training settings.
         balance: weight the rarer class up (``pos_weight``) so that the model cannot win by
             always answering the majority class.
+        max_length: tokens of the joined pair; longer pairs are cut.
 
     Returns:
         The trained cross-encoder and ``{"seconds": ..., "peak_memory_mb": ...}``.
@@ -82,7 +84,9 @@ def train_cross_encoder(
     if positives == 0 or positives == len(scores):
         raise InputError("gold pairs need both classes (some 1.0 and some 0.0 scores)")
     set_seed(profile.seed)
-    model = load_cross_encoder(**({"name": base} if base else {}), num_labels=1)
+    model = load_cross_encoder(
+        **({"name": base} if base else {}), num_labels=1, max_length=max_length
+    )
     pos_weight = torch.tensor((len(scores) - positives) / positives) if balance else None
     loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
     mixed = precision()

@@ -115,7 +115,11 @@ def load_pretrained_model(
 
 
 def load_cross_encoder(
-    name: str = MINILM_HUB_ID, *, num_labels: int = 1, device: str | None = None
+    name: str = MINILM_HUB_ID,
+    *,
+    num_labels: int = 1,
+    max_length: int | None = None,
+    device: str | None = None,
 ) -> CrossEncoder:
     """A cross-encoder with ``name``'s body and a new, untrained scoring head.
 
@@ -127,7 +131,9 @@ def load_cross_encoder(
     level = conversion_logger.level
     conversion_logger.setLevel(logging.ERROR)  # "Converting ... to CrossEncoder" is expected here
     try:
-        return CrossEncoder(path, num_labels=num_labels, device=device or device_name())
+        return CrossEncoder(
+            path, num_labels=num_labels, max_length=max_length, device=device or device_name()
+        )
     finally:
         conversion_logger.setLevel(level)
 

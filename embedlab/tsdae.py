@@ -1,0 +1,131 @@
+"""TSDAE: learn sentence embeddings without labels by rebuilding sentences from damaged copies.
+
+Each training sentence loses a share of its words (the *deletion noise*); the encoder turns
+the damaged copy into one vector ([CLS] pooling) and a decoder, tied to the encoder's
+weights, must rebuild the original sentence from that vector alone. The loss is the
+library's ``DenoisingAutoEncoderLoss``; this module makes the (damaged, original) pairs.
+
+The noise needs no NLTK data (which cannot be downloaded offline): words are split by a
+regular expression and joined back with the usual spacing rules for punctuation.
+
+>>> delete_words("A man is playing a guitar on stage.", ratio=0.6, seed=1)
+'man is on stage'
+>>> pairs = denoising_pairs(sentences, ratio=0.6)       # columns: damaged, original
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Iterable
+
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.losses import DenoisingAutoEncoderLoss
+
+from .data import require_columns
+from .errors import InputError
+
+__all__ = [
+    "split_words",
+    "join_words",
+    "delete_words",
+    "denoising_pairs",
+    "unlabelled_sentences",
+    "tsdae_loss",
+]
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+_NO_SPACE_BEFORE = set(".,;:!?)]}%'’\"")
+_NO_SPACE_AFTER = set('([{$"')
+
+
+def split_words(text: str) -> list[str]:
+    """Words and punctuation marks of ``text``, in order ("don't" stays one word)."""
+    return _WORD.findall(text)
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Join words back into text: no space before closing punctuation or after opening."""
+    text = ""
+    previous = ""
+    for word in words:
+        glue = "" if not text or word in _NO_SPACE_BEFORE or previous in _NO_SPACE_AFTER else " "
+        text += glue + word
+        previous = word
+    return text
+
+
+def delete_words(text: str, ratio: float = 0.6, *, seed: int | random.Random = 42) -> str:
+    """Delete each word of ``text`` with probability ``ratio``; at least one word is kept.
+
+    ``seed`` is a number or a ``random.Random`` (pass one generator to damage many sentences
+    reproducibly, each differently).
+    """
+    if not 0.0 <= ratio < 1.0:
+        raise InputError(f"deletion ratio must be in [0, 1), got {ratio!r}; TSDAE's paper uses 0.6")
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    words = split_words(text)
+    if not words:
+        return text
+    kept = [word for word in words if rng.random() >= ratio]
+    if not kept:
+        kept = [rng.choice(words)]
+    return join_words(kept)
+
+
+def unlabelled_sentences(dataset: Dataset, n_sentences: int | None = None) -> list[str]:
+    """Premises and hypotheses of an NLI dataset as one deduplicated list (labels ignored).
+
+    Args:
+        dataset: columns premise and hypothesis.
+        n_sentences: keep the first this many distinct sentences; more than exist raises.
+    """
+    require_columns(dataset, ["premise", "hypothesis"])
+    sentences = list(
+        dict.fromkeys(
+            s.strip()
+            for pair in zip(dataset["premise"], dataset["hypothesis"], strict=True)
+            for s in pair
+            if s.strip()
+        )
+    )
+    if n_sentences is not None:
+        if n_sentences > len(sentences):
+            raise InputError(
+                f"asked for {n_sentences:,} sentences, but these rows hold only "
+                f"{len(sentences):,} distinct ones; load more rows or ask for fewer"
+            )
+        sentences = sentences[:n_sentences]
+    return sentences
+
+
+def denoising_pairs(sentences: list[str], ratio: float = 0.6, *, seed: int = 42) -> Dataset:
+    """TSDAE's training set: columns ``damaged`` (words deleted) and ``original``."""
+    if not sentences:
+        raise InputError("no sentences given; TSDAE needs unlabelled sentences to rebuild")
+    rng = random.Random(seed)
+    return Dataset.from_dict(
+        {
+            "damaged": [delete_words(s, ratio, seed=rng) for s in sentences],
+            "original": list(sentences),
+        }
+    )
+
+
+def tsdae_loss(model: SentenceTransformer) -> DenoisingAutoEncoderLoss:
+    """``DenoisingAutoEncoderLoss`` with a decoder tied to ``model``'s encoder weights.
+
+    The decoder is the encoder's architecture with cross-attention added: those new weights
+    start random, which the library reports at length; that report is silenced here.
+    """
+    quiet = [logging.getLogger(n) for n in ("transformers.modeling_utils", "sentence_transformers")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        return DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
