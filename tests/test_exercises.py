@@ -3,6 +3,8 @@ expected hint, and never raises, whatever it is given."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 import torch
@@ -491,3 +493,70 @@ def test_average_precision():
     _verdict(ex.check_average_precision(roc_auc), False, "ROC AUC")
     _verdict(ex.check_average_precision(inverted), False, "label 0 as the positive")
     _verdict(ex.check_average_precision(every_rank), False, "positives only")
+
+
+# --- TSDAE ---------------------------------------------------------------------------------
+
+
+def _delete_words(text, ratio=0.6, rng=random):
+    words = text.split()
+    kept = [word for word in words if rng.random() >= ratio]
+    return " ".join(kept or [rng.choice(words)])
+
+
+def test_deletion_noise():
+    _verdict(ex.check_deletion_noise(_delete_words), True, "at least one kept")
+    inverted = lambda text, ratio=0.6: _delete_words(text, 1 - ratio) if ratio else text  # noqa: E731
+    _verdict(ex.check_deletion_noise(inverted), False, "share to *delete*")
+    fixed = lambda text, ratio=0.6: _delete_words(text, 0.6) if ratio else text  # noqa: E731
+    _verdict(ex.check_deletion_noise(fixed), False, "rather than a fixed 0.6")
+
+    def may_empty(text, ratio=0.6):
+        return " ".join(w for w in text.split() if random.random() >= ratio)  # noqa: E731
+
+    _verdict(ex.check_deletion_noise(may_empty), False, "keep at least one word")
+    seeded = lambda text, ratio=0.6: _delete_words(text, ratio, random.Random(1))  # noqa: E731
+    _verdict(ex.check_deletion_noise(seeded), False, "damaged the same way every time")
+    lowered = lambda text, ratio=0.6: _delete_words(text, ratio).lower()  # noqa: E731
+    _verdict(ex.check_deletion_noise(lowered), False, "no lower-casing")
+    shuffled = lambda text, ratio=0.6: " ".join(reversed(text.split()))  # noqa: E731
+    _verdict(ex.check_deletion_noise(shuffled), False, "in their order")
+    _verdict(ex.check_deletion_noise(lambda text, ratio=0.6: text.split()), False, "one string")
+
+
+def test_deletion_noise_check_leaves_the_learners_random_state_alone():
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    ex.check_deletion_noise(_delete_words)
+    assert random.random() == expected
+
+
+# --- Augmented SBERT ------------------------------------------------------------------------
+
+
+def _pairs_to_label(first, second, labelled, top_k, *, normalise=True, skip_labelled=True):
+    if normalise:
+        first = first / np.linalg.norm(first, axis=1, keepdims=True)
+        second = second / np.linalg.norm(second, axis=1, keepdims=True)
+    pairs = []
+    for i, row in enumerate(first @ second.T):
+        ranked = [
+            int(j) for j in np.argsort(-row) if not (skip_labelled and (i, int(j)) in labelled)
+        ]
+        pairs += [(i, j) for j in ranked[:top_k]]
+    return pairs
+
+
+def test_pairs_to_label():
+    _verdict(ex.check_pairs_to_label(_pairs_to_label), True)
+    unlabelled = lambda f, s, gold, k: _pairs_to_label(f, s, gold, k, skip_labelled=False)  # noqa: E731
+    _verdict(ex.check_pairs_to_label(unlabelled), False, "already labelled (gold)")
+    dot = lambda f, s, gold, k: _pairs_to_label(f, s, gold, k, normalise=False)  # noqa: E731
+    _verdict(ex.check_pairs_to_label(dot), False, "dot product")
+    least = lambda f, s, gold, k: _pairs_to_label(-f, s, gold, k)  # noqa: E731
+    _verdict(ex.check_pairs_to_label(least), False, "most similar sentences that are not labelled")
+    one = lambda f, s, gold, k: _pairs_to_label(f, s, gold, 1)  # noqa: E731
+    _verdict(ex.check_pairs_to_label(one), False, "gets 1 pairs; it should get top_k = 2")
+    twice = lambda f, s, gold, k: _pairs_to_label(f, s, gold, k) * 2  # noqa: E731
+    _verdict(ex.check_pairs_to_label(twice), False, "listed twice")
