@@ -375,6 +375,7 @@ def run_knobs(
     notebook: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     map_points: int | None = None,
+    evaluator=None,
 ) -> PanelOutcome:
     """Validate ``settings``, train ``recipe`` with them and record the run in the ledger.
 
@@ -386,6 +387,8 @@ def run_knobs(
         progress: called with (step, total steps) during training.
         map_points: items mapped with UMAP before and after (default
             ``min(300, profile.umap_points)``; 0 = no maps).
+        evaluator: the scores' evaluator, default STS-B validation (as the book; tests and
+            demos may pass a smaller one, e.g. ``stsb_evaluator(rows=range(200))``).
 
     Returns:
         A :class:`PanelOutcome`; bad settings raise :class:`InputError` before anything runs.
@@ -407,6 +410,7 @@ def run_knobs(
         train_dataset=plan.train_dataset,
         profile=plan.profile,
         extra={"source": "knob panel", "settings": checked, **plan.extra},
+        evaluator=evaluator,
         callbacks=callbacks,
         **plan.overrides,
     )

@@ -121,10 +121,11 @@ class KnobPanel(widgets.VBox):
         *,
         notebook: str | None = None,
         map_points: int | None = None,
+        evaluator=None,
     ) -> None:
         self.spec = recipe_spec(recipe)
         self.profile = profile or get_profile()
-        self.notebook, self.map_points = notebook, map_points
+        self.notebook, self.map_points, self.evaluator = notebook, map_points, evaluator
         self.last_outcome: PanelOutcome | None = None
         self.controls: dict[str, widgets.ValueWidget] = {}
         rows = []
@@ -197,6 +198,7 @@ class KnobPanel(widgets.VBox):
                     notebook=self.notebook,
                     progress=self._report,
                     map_points=self.map_points,
+                    evaluator=self.evaluator,
                 ),
             )
         except Exception as error:  # an unexpected failure: say so in the panel, then raise
@@ -441,6 +443,7 @@ def knob_panel(
     *,
     notebook: str | None = None,
     map_points: int | None = None,
+    evaluator=None,
 ) -> KnobPanel:
     """A knob panel for ``recipe`` (see :func:`embedlab.knobs.panel_recipes`); Run trains.
 
@@ -450,8 +453,9 @@ def knob_panel(
         profile: bounds and defaults come from it (default: the active profile).
         notebook: the ledger's notebook field (default: the recipe's notebook).
         map_points: validation items mapped before/after (0 = no maps).
+        evaluator: default STS-B validation; a demo may pass a smaller one.
     """
-    return KnobPanel(recipe, profile, notebook=notebook, map_points=map_points)
+    return KnobPanel(recipe, profile, notebook=notebook, map_points=map_points, evaluator=evaluator)
 
 
 def similarity_explorer(

@@ -8,7 +8,14 @@ from datasets import Dataset
 
 import embedlab as el
 from embedlab import knobs
+from embedlab.evaluation import stsb_evaluator
 from embedlab.knob_recipes import nli_training_set
+
+
+@pytest.fixture()
+def small_sts():
+    """200 STS-B validation pairs: enough to see a change, quick to score three times a run."""
+    return stsb_evaluator(rows=list(range(200)))
 
 
 @pytest.mark.parametrize("recipe", ["softmax", "cosine", "mnr", "finetune"])
@@ -89,7 +96,7 @@ def test_training_sets_have_the_columns_each_loss_reads():
         nli_training_set("mnr", "hard", 100_000, el.QUICK)
 
 
-def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run():
+def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run(small_sts):
     steps = []
     outcome = el.run_knobs(
         "softmax",
@@ -97,6 +104,7 @@ def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run():
         el.QUICK,
         progress=lambda step, total: steps.append((step, total)),
         map_points=20,
+        evaluator=small_sts,
     )
     result = outcome.result
     assert result.steps == 4 and steps[0] == (0, 4) and steps[-1] == (4, 4)
@@ -110,16 +118,15 @@ def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run():
     assert "STS-B Spearman" in outcome.summary() and "n_pairs 64" in outcome.summary()
 
 
-def test_mnr_panel_trains_on_hard_negatives():
-    outcome = el.run_knobs(
-        "mnr", {"negatives": "hard", "n_pairs": 48, "batch_size": 16}, el.QUICK, map_points=0
-    )
+def test_mnr_panel_trains_on_hard_negatives(small_sts):
+    settings = {"negatives": "hard", "n_pairs": 48, "batch_size": 16}
+    outcome = el.run_knobs("mnr", settings, el.QUICK, map_points=0, evaluator=small_sts)
     assert outcome.result.record["recipe"] == "panel-mnr-hard"
     assert outcome.result.record["n_train"] == 48 and outcome.result.steps == 3
     assert outcome.maps == {}
 
 
-def test_a_later_notebook_plugs_in_its_own_panel():
+def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
     """How notebooks 06-07 add a panel: a spec with catalogue knobs and a build function."""
     seen = {}
 
@@ -156,7 +163,11 @@ def test_a_later_notebook_plugs_in_its_own_panel():
         with pytest.raises(el.InputError, match="deletion ratio 0.95 is out of range"):
             el.validate_settings("test-noise", {"deletion_ratio": 0.95}, el.QUICK)
         outcome = el.run_knobs(
-            "test-noise", {"deletion_ratio": 0.5, "n_pairs": 32}, el.QUICK, map_points=0
+            "test-noise",
+            {"deletion_ratio": 0.5, "n_pairs": 32},
+            el.QUICK,
+            map_points=0,
+            evaluator=small_sts,
         )
         assert seen == {"deletion_ratio": 0.5, "n_pairs": 32}
         assert outcome.result.record["recipe"] == "panel-noise-0.5"
