@@ -26,3 +26,17 @@ def test_loss_weights_do_not_depend_on_what_ran_before(standin):
     torch.rand(1000)  # move the global random state on
     second = el.make_loss("softmax", standin, seed=3).classifier.weight
     assert torch.equal(first, second)
+
+
+def test_in_batch_losses_gather_across_devices_on_request(standin):
+    assert el.make_loss("mnr", standin, gather_across_devices=True).gather_across_devices
+    assert not el.make_loss("mnr", standin).gather_across_devices
+    assert el.make_loss("cached-mnr", standin, gather_across_devices=True).gather_across_devices
+    el.make_loss("cosine", standin, gather_across_devices=True)  # nothing to gather: ignored
+
+
+def test_unknown_loss_option_is_named(standin):
+    with pytest.raises(
+        el.InputError, match=r"loss 'mnr' does not take option\(s\) \['temperature'\]"
+    ):
+        el.make_loss("mnr", standin, temperature=0.05)

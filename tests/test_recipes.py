@@ -38,3 +38,25 @@ def test_record_evaluation_writes_an_untrained_record(standin):
     )
     assert record["untrained"] == record["trained"] and record["n_train"] == 0
     assert el.read_ledger()[-1]["recipe"] == "pretrained"
+
+
+def test_beyond_the_book_recipes_are_labelled_and_change_one_thing():
+    from embedlab.recipes import BOOK_RECIPES, RECIPES
+
+    beyond = {name for name, recipe in RECIPES.items() if recipe.beyond_book}
+    assert beyond == {"mnr-mined", "cached-mnr", "gist"} and not beyond & set(BOOK_RECIPES)
+    cached = RECIPES["cached-mnr"].settings(el.QUICK)
+    assert (cached.batch_size, cached.warmup_steps) == (128, 25)  # same warm-up in pairs
+    assert RECIPES["mnr-soft"].settings(el.QUICK) == el.QUICK
+
+
+def test_finetune_recipe_matches_notebook_05():
+    from embedlab.recipes import RECIPES
+
+    recipe = RECIPES["finetune-mnr"]
+    settings = recipe.settings(el.QUICK)
+    assert (settings.learning_rate, settings.epochs, settings.warmup_steps) == (5e-5, 1, 10)
+    assert recipe.model_name(el.QUICK) == "sentence-transformers/all-MiniLM-L6-v2"
+    mnli = el.load_nli("mnli", "train", n_rows=3000)
+    assert len(recipe.training_set(el.QUICK, mnli)) == 640
+    assert len(recipe.training_set(el.FULL, mnli)) == len(el.mnr_triplets(mnli))

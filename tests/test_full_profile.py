@@ -1,0 +1,91 @@
+"""The full profile, proven on a CPU: every recipe's run as it would start on a GPU, untrained.
+
+A GPU is simulated by answering torch's CUDA questions (available, bf16 or not); no CUDA call
+is made. What a GPU run would train with is built by the same functions the run uses.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from accelerate.state import AcceleratorState
+
+import embedlab as el
+from embedlab.losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS
+from embedlab.recipes import RECIPES, recipe_arguments
+
+REPO = Path(__file__).resolve().parent.parent
+BOOK_MODELS = {"bert-base-uncased", "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+@pytest.fixture(params=[True, False], ids=["bf16-gpu", "fp16-gpu"])
+def gpu(request, monkeypatch):
+    """One simulated CUDA GPU, with bf16 (A100, H100) or without (T4); yields bf16 support."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: request.param)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield request.param
+    AcceleratorState._reset_state(reset_partial_state=True)  # forget the simulated device
+
+
+def test_full_profile_is_the_books_scale():
+    full = el.FULL
+    assert (full.n_train, full.epochs, full.batch_size, full.learning_rate) == (50_000, 1, 32, 5e-5)
+    assert (full.base_model, full.pretrained_model) == tuple(sorted(BOOK_MODELS))
+    assert full.warmup_steps == 100
+
+
+def test_a_gpu_chooses_the_full_profile(gpu, monkeypatch):
+    monkeypatch.delenv("EMBEDLAB_PROFILE", raising=False)
+    assert el.get_profile() is el.FULL
+    assert el.precision() == ("bf16" if gpu else "fp16")
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_full_run_starts_on_the_gpu_with_mixed_precision(name, gpu, tmp_path):
+    recipe = RECIPES[name]
+    settings = recipe.settings(el.FULL)
+    args = recipe_arguments(name, el.FULL, output_dir=str(tmp_path))
+    assert args.device.type == "cuda" and not args.use_cpu and args.dataloader_pin_memory
+    assert (args.bf16, args.fp16) == (gpu, not gpu)
+    assert recipe.model_name(el.FULL) in BOOK_MODELS and settings.n_train == 50_000
+    assert args.num_train_epochs == 1 and args.eval_strategy == "steps" and args.eval_steps == 100
+    assert args.per_device_train_batch_size == (128 if name == "cached-mnr" else 32)
+    assert args.learning_rate == 5e-5 and args.warmup_steps == (10 if recipe.finetune else round(100 * 32 / args.per_device_train_batch_size))  # fmt: skip
+    in_batch = recipe.loss in IN_BATCH_NEGATIVE_LOSSES
+    assert (args.batch_sampler == "no_duplicates") == in_batch
+    assert args.ddp_backend is None  # one GPU; several under torchrun use NCCL
+
+
+def test_the_same_runs_on_this_cpu_use_full_precision(tmp_path):
+    for name in RECIPES:
+        args = recipe_arguments(name, el.FULL, output_dir=str(tmp_path))
+        assert args.device.type == "cpu" and not (args.bf16 or args.fp16)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_full_run_builds_its_loss_and_training_set(name, standin):
+    recipe = RECIPES[name]
+    loss = el.make_loss(recipe.loss, standin)
+    assert loss.model is standin
+    mnli = el.load_nli("mnli", "train", n_rows=300)  # offline: a sample of the 50,000 rows
+    dataset = recipe.training_set(el.FULL, mnli)
+    columns = LOSS_COLUMNS[recipe.loss]
+    assert tuple(dataset.column_names[: len(columns)]) == columns and len(dataset) > 30
+
+
+def test_the_full_row_count_is_asked_for_and_offline_says_what_is_missing():
+    with pytest.raises(el.InputError, match=r"asked for 50,000 rows of mnli train.*9,999"):
+        el.load_nli("mnli", "train", n_rows=el.FULL.n_train)
+
+
+def test_no_device_or_precision_is_hard_coded():
+    pattern = re.compile(r"""\.to\(["']cuda|device=["']cuda|fp16=True|bf16=True""")
+    files = [*(REPO / "embedlab").rglob("*.py"), *(REPO / "benchmarks").glob("*.py")]
+    offenders = [str(f.relative_to(REPO)) for f in files if pattern.search(f.read_text())]
+    assert offenders == []
