@@ -560,3 +560,39 @@ def test_pairs_to_label():
     _verdict(ex.check_pairs_to_label(one), False, "gets 1 pairs; it should get top_k = 2")
     twice = lambda f, s, gold, k: _pairs_to_label(f, s, gold, k) * 2  # noqa: E731
     _verdict(ex.check_pairs_to_label(twice), False, "listed twice")
+
+
+def test_unlabelled_sentences():
+    def right(rows):
+        return list(dict.fromkeys([*rows["premise"], *rows["hypothesis"]]))
+
+    _verdict(ex.check_unlabelled_sentences(right), True, "18 distinct sentences")
+    both = lambda rows: list(rows["premise"]) + list(rows["hypothesis"])  # noqa: E731
+    _verdict(ex.check_unlabelled_sentences(both), False, "appears 3 times")
+    premises = lambda rows: list(dict.fromkeys(rows["premise"]))  # noqa: E731
+    _verdict(ex.check_unlabelled_sentences(premises), False, "hypotheses are sentences too")
+
+    def entailed_only(rows):
+        kept = [r for r in rows if r["label"] == 0]
+        return list(dict.fromkeys([r["premise"] for r in kept] + [r["hypothesis"] for r in kept]))
+
+    _verdict(ex.check_unlabelled_sentences(entailed_only), False, "TSDAE needs no labels")
+    _verdict(ex.check_unlabelled_sentences(lambda rows: [1, 2]), False, "strings")
+
+
+def _gold_plus_silver(gold, silver, *, silver_wins=False):
+    rows = {}
+    for a, b, score in gold + silver:
+        if silver_wins or (a, b) not in rows:
+            rows[(a, b)] = score
+    return [(a, b, score) for (a, b), score in rows.items()]
+
+
+def test_gold_plus_silver():
+    _verdict(ex.check_gold_plus_silver(_gold_plus_silver), True, "6 rows")
+    _verdict(
+        ex.check_gold_plus_silver(lambda gold, silver: gold + silver), False, "appears 2 times"
+    )
+    wins = lambda gold, silver: _gold_plus_silver(gold, silver, silver_wins=True)  # noqa: E731
+    _verdict(ex.check_gold_plus_silver(wins), False, "keep gold's label")
+    _verdict(ex.check_gold_plus_silver(lambda gold, silver: gold), False, "new silver pair")

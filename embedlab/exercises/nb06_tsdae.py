@@ -1,4 +1,5 @@
-"""Checker for the TSDAE notebook: the deletion noise that damages each training sentence.
+"""Checkers for the TSDAE notebook: unlabelled sentences from NLI rows, and the deletion
+noise that damages each training sentence.
 
 >>> check_deletion_noise(my_delete_words)      # my_delete_words(text, ratio=0.6) -> str
 """
@@ -14,8 +15,9 @@ import torch
 
 from ..toydata import toy_reviews
 from ._core import Wrong, call, exercise, short
+from .nb04_mnr import _TOY_NLI, _toy_nli
 
-__all__ = ["check_deletion_noise"]
+__all__ = ["check_unlabelled_sentences", "check_deletion_noise"]
 
 NOTEBOOK = "06_tsdae"  # the stem of the TSDAE notebook
 
@@ -44,6 +46,49 @@ class _Seeded:
         random.setstate(self.states[0])
         np.random.set_state(self.states[1])
         torch.random.set_rng_state(self.states[2])
+
+
+@exercise(NOTEBOOK, "unlabelled sentences")
+def check_unlabelled_sentences(fn: Callable) -> str:
+    """Check ``fn(nli_rows) -> [sentence, ...]``: every distinct premise and hypothesis, once."""
+    rows = _toy_nli(None)
+    value = call(fn, rows, on=f"on {len(rows)} NLI rows")
+    if value is None:
+        raise Wrong("your function returned None: did you forget `return`?")
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise Wrong(f"return a list of sentences; you returned a {type(value).__name__}.")
+    got = list(value)
+    if not all(isinstance(s, str) for s in got):
+        odd = next(s for s in got if not isinstance(s, str))
+        raise Wrong(f"return sentences (strings) only; one item is {short(odd)}.")
+    premises = {p for p, _, _ in _TOY_NLI}
+    hypotheses = {h for _, h, _ in _TOY_NLI}
+    twice = next((s for s in got if got.count(s) > 1), None)
+    if twice is not None:
+        raise Wrong(
+            f"{short(twice)} appears {got.count(twice)} times: a premise comes back with each of "
+            "its hypotheses, so keep each sentence once (dict.fromkeys keeps the order)."
+        )
+    unknown = [s for s in got if s not in premises | hypotheses]
+    if unknown:
+        raise Wrong(f"{short(unknown[0])} is neither a premise nor a hypothesis of the rows.")
+    if not hypotheses & set(got):
+        raise Wrong(
+            "no hypothesis is in your list: hypotheses are sentences too, use both columns."
+        )
+    if not premises & set(got):
+        raise Wrong("no premise is in your list: use both columns, premise and hypothesis.")
+    missing = [s for s in dict.fromkeys([*premises, *hypotheses]) if s not in got]
+    if missing:
+        label = next(label for p, h, label in _TOY_NLI if missing[0] in (p, h))
+        raise Wrong(
+            f"{short(missing[0])} is missing (its row has label {label}). TSDAE needs no labels: "
+            "take the sentences of every row, whatever its label."
+        )
+    return (
+        f"All {len(got)} distinct sentences of {len(rows)} rows, each once, labels ignored: "
+        "TSDAE learns from plain text, so any sentence of the target domain will do."
+    )
 
 
 def _damage(fn: Callable, text: str, ratio: float) -> str:

@@ -1,4 +1,5 @@
-"""Checker for the Augmented SBERT notebook: which new pairs go to the cross-encoder.
+"""Checkers for the Augmented SBERT notebook: which new pairs go to the cross-encoder, and
+how its silver labels join the gold ones.
 
 >>> check_pairs_to_label(my_pairs)   # my_pairs(first, second, labelled, top_k) -> [(i, j), ...]
 """
@@ -11,7 +12,7 @@ import numpy as np
 
 from ._core import Wrong, call, exercise, short
 
-__all__ = ["check_pairs_to_label"]
+__all__ = ["check_pairs_to_label", "check_gold_plus_silver"]
 
 NOTEBOOK = "07_augmented_sbert"  # the stem of the Augmented SBERT notebook
 
@@ -108,4 +109,72 @@ def check_pairs_to_label(fn: Callable) -> str:
         "Right in 3 cases: for each sentence, its most similar partners that gold does not label "
         "yet. Similar pairs are far likelier to be positives than random ones, so the silver "
         "set is not all negatives."
+    )
+
+
+_GOLD = [
+    ("A man is playing a guitar.", "A man plays music.", 1.0),
+    ("A man is playing a guitar.", "The man is asleep.", 0.0),
+    ("Two kids build a sandcastle.", "Children are at the beach.", 1.0),
+]
+_SILVER = [
+    ("A man is playing a guitar.", "Children are at the beach.", 0.0),
+    ("A man is playing a guitar.", "The man is asleep.", 1.0),  # repeats a gold pair
+    ("Two kids build a sandcastle.", "A man plays music.", 0.0),
+    ("Two kids build a sandcastle.", "A man plays music.", 0.0),  # repeats itself
+    ("Two kids build a sandcastle.", "The kids are playing.", 1.0),
+]
+
+
+def _rows(value: object) -> list[tuple[str, str, float]]:
+    if value is None:
+        raise Wrong("your function returned None: did you forget `return`?")
+    names = getattr(value, "column_names", None)
+    if names is not None:
+        if not {"sentence1", "sentence2", "score"} <= set(names):
+            raise Wrong(
+                f"name the Dataset's columns sentence1, sentence2, score; yours has {names}."
+            )
+        value = list(zip(value["sentence1"], value["sentence2"], value["score"]))
+    try:
+        return [(str(a), str(b), float(score)) for a, b, score in value]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise Wrong(
+            f"return (sentence1, sentence2, score) rows; you returned {short(value)}."
+        ) from None
+
+
+@exercise(NOTEBOOK, "gold plus silver")
+def check_gold_plus_silver(fn: Callable) -> str:
+    """Check ``fn(gold, silver) -> rows``: gold, then the silver pairs gold does not already have.
+
+    ``gold`` and ``silver`` are lists of (sentence1, sentence2, score); a pair that appears
+    twice is kept once, with gold's score when gold has it.
+    """
+    got = _rows(call(fn, list(_GOLD), list(_SILVER), on="on 3 gold and 5 silver rows"))
+    pairs = [(a, b) for a, b, _ in got]
+    twice = next((p for p in pairs if pairs.count(p) > 1), None)
+    if twice is not None:
+        raise Wrong(
+            f"the pair {short(twice)} appears {pairs.count(twice)} times: drop a silver pair "
+            "that repeats a pair already present (in gold or earlier in silver)."
+        )
+    scores = {(a, b): score for a, b, score in got}
+    for a, b, score in _GOLD:
+        if (a, b) not in scores:
+            raise Wrong(f"the gold pair {short((a, b))} is missing: keep every gold row.")
+        if scores[(a, b)] != score:
+            raise Wrong(
+                f"the pair {short((a, b))} has gold score {score} but you kept "
+                f"{scores[(a, b)]}: where both have a pair, keep gold's label, which people gave."
+            )
+    for a, b, _ in _SILVER:
+        if (a, b) not in scores:
+            raise Wrong(f"the new silver pair {short((a, b))} is missing: keep every new pair.")
+    extra = [p for p in pairs if p not in {(a, b) for a, b, _ in _GOLD + _SILVER}]
+    if extra:
+        raise Wrong(f"the pair {short(extra[0])} is in neither gold nor silver.")
+    return (
+        f"{len(got)} rows: all of gold, and each new silver pair once. The bi-encoder then "
+        "trains on both with CosineSimilarityLoss, as el.augmentation.gold_plus_silver does."
     )
