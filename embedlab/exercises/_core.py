@@ -281,7 +281,8 @@ def exercise(
 ) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
     """Make a safe, registered checker of ``check_<name>(answer, ...) -> success message``.
 
-    ``title`` names the exercise in verdicts (default: ``<name>`` with spaces).
+    ``notebook`` is the stem of the notebook whose exercise it is (its two-digit number is
+    what tests match); ``title`` names the exercise in verdicts (default: ``<name>``).
     """
 
     def wrap(check: Callable[..., str]) -> Callable[..., CheckResult]:
