@@ -2,10 +2,11 @@
 
 A *recipe spec* names the knobs a learner may turn for one recipe (loss, training pairs,
 epochs, batch size, learning rate, negatives, TSDAE deletion ratio, silver pairing...), the
-bounds that keep a run short on each profile, a cross-knob check, and a ``build`` function
-that turns settings into a :class:`TrainingPlan`. :func:`run_knobs` validates the settings,
-maps a fixed validation set before training, trains through :func:`embedlab.run_recipe`
-(so every run lands in the ledger), and maps it again. :mod:`embedlab.widgets` is only a
+bounds that keep a run short on each profile, a cross-knob check, and either a ``build``
+function that turns settings into a :class:`TrainingPlan` or, for a pipeline of several
+steps, a ``run`` function that trains and records by itself. :func:`run_knobs` validates the
+settings, maps a fixed validation set before training, trains through
+:func:`embedlab.run_recipe` (so every run lands in the ledger), and maps it again. :mod:`embedlab.widgets` is only a
 shell over these functions.
 
 Notebooks 02-05's recipes are registered by :mod:`embedlab.knob_recipes`; a later notebook
@@ -195,14 +196,22 @@ class MapSet:
 
 @dataclass(frozen=True)
 class RecipeSpec:
-    """A recipe's knob panel: the knobs, a cross-knob check and how to build a run."""
+    """A recipe's knob panel: the knobs, a cross-knob check and how to train with them.
+
+    Give ``build`` (settings, profile -> :class:`TrainingPlan`; :func:`run_knobs` then calls
+    :func:`embedlab.run_recipe`) or ``run``, for pipelines of several steps (Augmented SBERT,
+    TSDAE then supervised): ``run(settings, profile, *, notebook, recipe, callbacks,
+    evaluator, extra) -> RunResult``, which must record its final run through ``run_recipe``
+    with ``notebook``, ``recipe``, ``callbacks``, ``evaluator`` and ``extra`` passed on.
+    """
 
     name: str  # registry key, e.g. "softmax"
     notebook: str  # the notebook that teaches it (ledger's notebook field)
     title: str  # one line shown at the top of the panel
     knobs: tuple[Knob, ...]  # the knobs shown, in order
-    build: Callable[[dict[str, Any], Profile], TrainingPlan]  # settings -> plan
     ledger_name: Callable[[dict[str, Any]], str]  # settings -> ledger recipe name
+    build: Callable[[dict[str, Any], Profile], TrainingPlan] | None = None  # settings -> plan
+    run: Callable[..., RunResult] | None = None  # or: trains and records by itself
     check: Callable[[dict[str, Any], Profile], None] | None = None  # raise InputError
     map_set: Callable[[Profile, int], MapSet] | None = None  # what to map before/after
 
@@ -226,7 +235,7 @@ class PanelOutcome:
     spec: RecipeSpec
     settings: dict[str, Any]  # the validated settings
     result: RunResult  # scores before/after, seconds, the ledger record
-    maps: dict[str, np.ndarray] = field(default_factory=dict)  # "before"/"after" -> (n, 2)
+    maps: dict[str, np.ndarray] = field(default_factory=dict)  # "before"?, "after" -> (n, 2)
     map_set: MapSet | None = None  # labels and title of the maps
 
     def summary(self) -> str:
@@ -267,6 +276,8 @@ def register_recipe(spec: RecipeSpec, *, replace: bool = False) -> RecipeSpec:
     """Add ``spec`` to the registry of knob panels (``replace`` to redefine one)."""
     if spec.name in _REGISTRY and not replace:
         raise InputError(f"a knob panel {spec.name!r} exists; pass replace=True to redefine it")
+    if (spec.build is None) == (spec.run is None):
+        raise InputError(f"knob panel {spec.name!r} needs exactly one of build= or run=")
     for knob in spec.knobs:
         if knob.kind not in ("int", "float", "choice"):
             raise InputError(f"knob {knob.name!r} has kind {knob.kind!r}; use int, float, choice")
@@ -395,25 +406,37 @@ def run_knobs(
     """
     spec = recipe_spec(recipe)
     checked = validate_settings(spec, settings, profile)
-    plan = spec.build(checked, profile)
     n_map = min(300, profile.umap_points) if map_points is None else map_points
     map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
-    maps = {}
-    if map_set is not None:
-        maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
     callbacks = [StepProgress(progress)] if progress else []
-    result = run_recipe(
-        notebook=notebook or spec.notebook,
-        recipe=spec.ledger_name(checked),
-        model=plan.model,
-        loss=plan.loss,
-        train_dataset=plan.train_dataset,
-        profile=plan.profile,
-        extra={"source": "knob panel", "settings": checked, **plan.extra},
-        evaluator=evaluator,
-        callbacks=callbacks,
-        **plan.overrides,
-    )
-    if map_set is not None:
-        maps["after"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
+    maps = {}
+    extra = {"source": "knob panel", "settings": checked}
+    if spec.run is not None:
+        result = spec.run(
+            checked,
+            profile,
+            notebook=notebook or spec.notebook,
+            recipe=spec.ledger_name(checked),
+            callbacks=callbacks,
+            evaluator=evaluator,
+            extra=extra,
+        )
+    else:
+        plan = spec.build(checked, profile)
+        if map_set is not None:
+            maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
+        result = run_recipe(
+            notebook=notebook or spec.notebook,
+            recipe=spec.ledger_name(checked),
+            model=plan.model,
+            loss=plan.loss,
+            train_dataset=plan.train_dataset,
+            profile=plan.profile,
+            extra={**extra, **plan.extra},
+            evaluator=evaluator,
+            callbacks=callbacks,
+            **plan.overrides,
+        )
+    if map_set is not None and result.model is not None:
+        maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
     return PanelOutcome(spec=spec, settings=checked, result=result, maps=maps, map_set=map_set)

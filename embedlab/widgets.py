@@ -216,8 +216,9 @@ class KnobPanel(widgets.VBox):
 def _outcome_outputs(outcome: PanelOutcome) -> list[dict[str, Any]]:
     outputs = [_text(outcome.summary())]
     if outcome.maps and outcome.map_set is not None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        for ax, when in zip(axes, ("before", "after")):
+        shown = [when for when in ("before", "after") if when in outcome.maps]
+        fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4), squeeze=False)
+        for ax, when in zip(axes[0], shown):
             plot_map(
                 outcome.maps[when],
                 outcome.map_set.labels,

@@ -9,7 +9,7 @@ from datasets import Dataset
 import embedlab as el
 from embedlab import knobs
 from embedlab.evaluation import stsb_evaluator
-from embedlab.knob_recipes import nli_training_set
+from embedlab.knob_recipes import nli_pair_map, nli_training_set
 
 
 @pytest.fixture()
@@ -118,33 +118,44 @@ def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run(small_sts
     assert "STS-B Spearman" in outcome.summary() and "n_pairs 64" in outcome.summary()
 
 
-def test_mnr_panel_trains_on_hard_negatives(small_sts):
-    settings = {"negatives": "hard", "n_pairs": 48, "batch_size": 16}
-    outcome = el.run_knobs("mnr", settings, el.QUICK, map_points=0, evaluator=small_sts)
-    assert outcome.result.record["recipe"] == "panel-mnr-hard"
-    assert outcome.result.record["n_train"] == 48 and outcome.result.steps == 3
-    assert outcome.maps == {}
+def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
+    settings = el.validate_settings(
+        "mnr", {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2}, el.QUICK
+    )
+    spec = knobs.recipe_spec("mnr")
+    plan = spec.build(settings, el.QUICK)
+    assert plan.loss == "mnr" and plan.train_dataset.column_names == [
+        "anchor",
+        "positive",
+        "negative",
+    ]
+    assert len(plan.train_dataset) == 48
+    assert (plan.profile.batch_size, plan.profile.epochs, plan.profile.warmup_steps) == (16, 2, 1)
+    assert spec.ledger_name(settings) == "panel-mnr-hard"
+    assert spec.ledger_name({**settings, "loss": "cosine"}) == "panel-cosine"
 
 
 def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
-    """How notebooks 06-07 add a panel: a spec with catalogue knobs and a build function."""
+    """How notebooks 06-07 add a panel: catalogue knobs and a function that trains and records."""
     seen = {}
 
-    def build(settings, profile):
+    def run(settings, profile, *, notebook, recipe, callbacks, evaluator, extra):
         seen.update(settings)
         pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
-        kept = [
-            " ".join(s.split()[: max(1, round(len(s.split()) * (1 - settings["deletion_ratio"])))])
-            for s in pairs["sentence2"]
+        keep = 1 - settings["deletion_ratio"]
+        short = [
+            " ".join(s.split()[: max(1, round(len(s.split()) * keep))]) for s in pairs["sentence2"]
         ]
-        noisy = Dataset.from_dict({**pairs.to_dict(), "sentence2": kept})
-        run_profile = profile.with_changes(epochs=1, batch_size=16, warmup_steps=0)
-        return knobs.TrainingPlan(
-            el.load_base_model(profile),
-            "cosine",
-            noisy,
-            run_profile,
-            extra={"deletion_ratio": settings["deletion_ratio"]},
+        return el.run_recipe(
+            notebook=notebook,
+            recipe=recipe,
+            model=el.load_base_model(profile),
+            loss="cosine",
+            train_dataset=Dataset.from_dict({**pairs.to_dict(), "sentence2": short}),
+            profile=profile.with_changes(epochs=1, batch_size=16, warmup_steps=0),
+            evaluator=evaluator,
+            callbacks=callbacks,
+            extra={**extra, "deletion_ratio": settings["deletion_ratio"]},
         )
 
     spec = knobs.RecipeSpec(
@@ -152,9 +163,12 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
         notebook="test_notebook",
         title="cosine loss on shortened hypotheses",
         knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"]),
-        build=build,
         ledger_name=lambda s: f"panel-noise-{s['deletion_ratio']:g}",
+        run=run,
+        map_set=nli_pair_map,
     )
+    with pytest.raises(el.InputError, match="exactly one of build= or run="):
+        el.register_recipe(knobs.RecipeSpec("x", "nb", "t", (), ledger_name=str))
     el.register_recipe(spec)
     try:
         with pytest.raises(el.InputError, match="exists"):
@@ -162,15 +176,19 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
         assert "test-noise" in el.panel_recipes()
         with pytest.raises(el.InputError, match="deletion ratio 0.95 is out of range"):
             el.validate_settings("test-noise", {"deletion_ratio": 0.95}, el.QUICK)
+        steps = []
         outcome = el.run_knobs(
             "test-noise",
             {"deletion_ratio": 0.5, "n_pairs": 32},
             el.QUICK,
-            map_points=0,
+            progress=lambda step, total: steps.append(step),
+            map_points=8,
             evaluator=small_sts,
         )
-        assert seen == {"deletion_ratio": 0.5, "n_pairs": 32}
-        assert outcome.result.record["recipe"] == "panel-noise-0.5"
-        assert outcome.result.record["deletion_ratio"] == 0.5 and outcome.result.steps == 2
+        assert seen == {"deletion_ratio": 0.5, "n_pairs": 32} and steps[-1] == 2
+        record = outcome.result.record
+        assert record["recipe"] == "panel-noise-0.5" and record["deletion_ratio"] == 0.5
+        assert record["source"] == "knob panel" and outcome.result.steps == 2
+        assert list(outcome.maps) == ["after"] and outcome.maps["after"].shape == (8, 2)
     finally:
         knobs._REGISTRY.pop("test-noise", None)
