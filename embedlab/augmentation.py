@@ -16,6 +16,8 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,17 +31,23 @@ from sentence_transformers.cross_encoder import (
 )
 from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 from sentence_transformers.util import semantic_search
+from sklearn.metrics import roc_auc_score
 from transformers import set_seed
 
 from .data import require_columns
 from .errors import InputError
-from .models import load_cross_encoder
-from .profiles import Profile, precision
+from .ledger import record_run
+from .models import build_standin, load_cross_encoder
+from .profiles import STANDIN, Profile, device_name, precision
+from .sources import hub_reachable
 from .training import PeakMemory, free_memory
 
 __all__ = [
     "PAIRING_STRATEGIES",
+    "cross_encoder_base",
     "train_cross_encoder",
+    "record_cross_encoder",
+    "speed_comparison",
     "classification_report",
     "given_pairs",
     "random_pairs",
@@ -49,6 +57,18 @@ __all__ = [
 ]
 
 PAIRING_STRATEGIES = ("given", "random", "semantic")
+
+
+def cross_encoder_base(profile: Profile) -> tuple[str, str]:
+    """The body the cross-encoder starts from, and a short name: the profile's base model.
+
+    The book uses bert-base-uncased (full profile). The quick profile, or any profile without
+    the Hub, uses embedlab's stand-in, the same body as the bi-encoders of notebooks 02-04.
+    """
+    name = profile.base_model
+    if name == STANDIN or not (hub_reachable() or Path(name).is_dir()):
+        return str(build_standin(seed=profile.seed)), "standin-bert-tiny"
+    return name, name.split("/")[-1]
 
 
 def train_cross_encoder(
@@ -137,13 +157,83 @@ def classification_report(
     """Accuracy on labelled pairs, beside the majority-class baseline and the rates of 1s."""
     require_columns(pairs, ["sentence1", "sentence2", "score"])
     truth = np.asarray(pairs["score"], dtype=float) >= 0.5
-    predicted = _probabilities(cross_encoder, pairs) >= threshold
+    probabilities = _probabilities(cross_encoder, pairs)
+    predicted = probabilities >= threshold
     return {
         "accuracy": round(float((predicted == truth).mean()), 4),
+        "roc_auc": round(float(roc_auc_score(truth, probabilities)), 4)
+        if 0 < truth.sum() < len(truth)
+        else float("nan"),
         "majority_baseline": round(float(max(truth.mean(), 1 - truth.mean())), 4),
         "predicted_positive_rate": round(float(predicted.mean()), 4),
         "true_positive_rate": round(float(truth.mean()), 4),
         "n": int(len(truth)),
+    }
+
+
+def record_cross_encoder(
+    *,
+    notebook: str,
+    profile: Profile,
+    base_name: str,
+    n_train: int,
+    report: dict[str, float],
+    info: dict[str, float],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the cross-encoder's ledger record (recipe ``cross-encoder``, key ``accuracy``).
+
+    A cross-encoder has no embedding, so no STS-B score: its record carries the held-back
+    classification report instead (``accuracy``, ``majority_baseline``, ...).
+    """
+    record = {
+        "notebook": notebook,
+        "recipe": "cross-encoder",
+        "profile": profile.name,
+        "base_model": base_name,
+        "device": device_name(),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_train": n_train,
+        "untrained": {},  # no embedding, so no STS-B score
+        "trained": {},
+        "model_path": "",  # kept in memory only
+        "seconds": info["seconds"],
+        "peak_memory_mb": info["peak_memory_mb"],
+        **settings,
+        **report,
+    }
+    record_run(record)
+    return record
+
+
+def speed_comparison(
+    bi_encoder: SentenceTransformer, cross_encoder: CrossEncoder, pairs: Dataset
+) -> dict[str, float]:
+    """Seconds each model needs to score the same pairs, and what that means for search.
+
+    Returns ``bi_seconds`` and ``cross_seconds`` for scoring ``pairs`` (the bi-encoder
+    embeds every sentence and takes cosines; the cross-encoder reads every pair), their
+    per-pair costs, and ``search_10k_*``: the estimated seconds to find the most similar pair
+    among 10,000 sentences (bi-encoder: 10,000 embeddings; cross-encoder: 49,995,000 pairs).
+    """
+    require_columns(pairs, ["sentence1", "sentence2"])
+    firsts, seconds = list(pairs["sentence1"]), list(pairs["sentence2"])
+    start = time.perf_counter()
+    u = bi_encoder.encode(firsts, batch_size=64, normalize_embeddings=True)
+    v = bi_encoder.encode(seconds, batch_size=64, normalize_embeddings=True)
+    _ = (u * v).sum(axis=1)
+    bi = time.perf_counter() - start
+    start = time.perf_counter()
+    cross_encoder.predict(list(zip(firsts, seconds, strict=True)), batch_size=64)
+    cross = time.perf_counter() - start
+    per_sentence = bi / (2 * len(firsts))
+    per_pair = cross / len(firsts)
+    return {
+        "n_pairs": len(firsts),
+        "bi_seconds": round(bi, 2),
+        "cross_seconds": round(cross, 2),
+        "search_10k_bi_seconds": round(10_000 * per_sentence, 1),
+        "search_10k_cross_seconds": round(10_000 * 9_999 / 2 * per_pair, 1),
     }
 
 

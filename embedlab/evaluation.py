@@ -15,7 +15,8 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
-from .data import load_stsb
+from .data import load_stsb, load_stsb_genres
+from .errors import InputError
 
 __all__ = [
     "STS_NAME",
@@ -34,19 +35,31 @@ def stsb_evaluator(
     split: str = "validation",
     *,
     rows: list[int] | None = None,
-    name: str = STS_NAME,
+    genre: str | None = None,
+    name: str | None = None,
     batch_size: int = 64,
 ) -> EmbeddingSimilarityEvaluator:
-    """An evaluator on STS-B ``split`` (optionally only the given row positions)."""
+    """An evaluator on STS-B ``split``: all of it, the given row positions, or one genre.
+
+    ``genre`` is one of STS-B's genres (``main-captions``, ``main-news``, ``main-forums``;
+    see :func:`embedlab.data.load_stsb_genres`); its evaluator is named ``sts-<genre>``.
+    """
     dataset = load_stsb(split)
     if rows is not None:
         dataset = dataset.select(rows)
+    if genre is not None:
+        genres = load_stsb_genres()
+        known = sorted(set(genres.values()))
+        if genre not in known:
+            raise InputError(f"unknown STS-B genre {genre!r}; choose one of {known}")
+        dataset = dataset.filter(lambda row: genres[(split, int(row["idx"]))] == genre)
+        name = name or f"sts-{genre}"
     return EmbeddingSimilarityEvaluator(
         sentences1=list(dataset["sentence1"]),
         sentences2=list(dataset["sentence2"]),
         scores=[score / 5.0 for score in dataset["label"]],
         similarity_fn_names=["cosine"],
-        name=name,
+        name=name or STS_NAME,
         batch_size=batch_size,
         write_csv=False,
     )

@@ -263,6 +263,7 @@ def run_recipe(
     train_dataset: Dataset,
     profile: Profile,
     evaluator=None,
+    target_evaluator=None,
     extra: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> RunResult:
@@ -277,6 +278,8 @@ def run_recipe(
         profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
             no_duplicates or max_steps for this run only, or pass ``callbacks`` to the trainer.
         evaluator: defaults to STS-B validation.
+        target_evaluator: a second evaluation (e.g. a target domain), scored before and
+            after training and recorded as ``untrained_target`` / ``trained_target``.
         extra: more keys for the ledger record.
 
     Launched several times over (``torchrun``, ``accelerate launch``), it trains data-parallel;
@@ -298,10 +301,15 @@ def run_recipe(
     overrides = {**loss_defaults(loss_name), **overrides}
     evaluator = evaluator or stsb_evaluator()
     untrained = _evaluate_shared(model, evaluator)
+    target = {}
+    if target_evaluator is not None:
+        target["untrained_target"] = _evaluate_shared(model, target_evaluator)
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
     )
     trained = _evaluate_shared(model, evaluator)
+    if target_evaluator is not None:
+        target["trained_target"] = _evaluate_shared(model, target_evaluator)
     model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
     if not is_main_process():
         wait_for_everyone()  # until the main process has saved and recorded
@@ -333,6 +341,7 @@ def run_recipe(
         untrained=untrained,
         trained=trained,
         model_path=str(model_dir),
+        **target,
         **(extra or {}),
     )
     record_run(record)

@@ -65,3 +65,26 @@ def test_cross_encoder_needs_both_classes():
     one_class = _gold().select([0, 1, 2])
     with pytest.raises(el.InputError, match="both classes"):
         aug.train_cross_encoder(one_class, el.QUICK)
+
+
+def test_cross_encoder_base_is_the_standin_offline():
+    path, name = aug.cross_encoder_base(el.FULL)  # bert-base-uncased needs the Hub
+    assert name == "standin-bert-tiny" and path == str(el.build_standin())
+
+
+def test_cross_encoder_record_and_speed_comparison(standin):
+    cross_encoder = el.load_cross_encoder(num_labels=1)
+    report = aug.classification_report(cross_encoder, _gold())
+    record = aug.record_cross_encoder(
+        notebook="t",
+        profile=el.QUICK,
+        base_name="x",
+        n_train=4,
+        report=report,
+        info={"seconds": 1.0, "peak_memory_mb": 2.0},
+        settings={"epochs": 1},
+    )
+    assert el.latest_run("cross-encoder")["accuracy"] == record["accuracy"] == report["accuracy"]
+    speed = aug.speed_comparison(standin, cross_encoder, _gold())
+    assert speed["n_pairs"] == 4 and speed["bi_seconds"] > 0 and speed["cross_seconds"] > 0
+    assert speed["search_10k_cross_seconds"] > speed["search_10k_bi_seconds"]

@@ -94,11 +94,13 @@ def test_a_library_outside_its_range_blocks(monkeypatch, installed, expected):
 
 
 def test_a_new_measurement_is_one_table_entry(monkeypatch):
-    monkeypatch.setitem(doctor.MEASURED_SECONDS, ("quick", "06_tsdae"), 120)
-    assert "run time: about 2 min 00 s" in doctor.short_report("06_tsdae", profile="quick")
+    monkeypatch.setitem(doctor.MEASURED_SECONDS, ("quick", "07_tsdae_domain_adaptation"), 120)
+    assert "run time: about 2 min 00 s" in doctor.short_report(
+        "07_tsdae_domain_adaptation", profile="quick"
+    )
     assert doctor.diagnose("03", profile="quick").facts["run time"].startswith("about 2 min 34 s")
     assert (
-        "06_tsdae                           2 min 00 s" in doctor.diagnose(profile="quick").full()
+        "07_tsdae_domain_adaptation         2 min 00 s" in doctor.diagnose(profile="quick").full()
     )
 
 

@@ -69,3 +69,21 @@ def test_unknown_loss_name_fails_before_training(standin):
     with pytest.raises(el.InputError, match="unknown loss"):
         _run_on_cosine_pairs(standin, "cosinus")
     assert el.read_ledger() == []
+
+
+def test_target_evaluator_is_scored_before_and_after(standin):
+    model = el.load_base_model(TINY)
+    result = el.run_recipe(
+        notebook="t",
+        recipe="mnr-soft",
+        model=model,
+        loss="mnr",
+        train_dataset=el.mnr_triplets(el.load_nli("mnli", "train", n_rows=200)),
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(100))),
+        target_evaluator=stsb_evaluator(genre="main-captions"),
+        max_steps=3,
+    )
+    record = result.record
+    assert set(record["untrained_target"]) == {"spearman_cosine", "pearson_cosine"}
+    assert record["trained_target"] != record["untrained_target"]

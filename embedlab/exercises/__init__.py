@@ -24,8 +24,8 @@ from .nb02_softmax import check_mean_pooling, check_nli_label_mapping, check_sof
 from .nb03_cosine import check_cosent_loss, check_cosine_similarity_loss, check_similarity_target
 from .nb04_mnr import check_hard_negative_triplets, check_mnr_loss, check_semi_hard_pick
 from .nb05_finetuning import check_average_precision, check_spearman
-from .nb06_tsdae import check_deletion_noise, check_unlabelled_sentences
-from .nb07_augsbert import check_gold_plus_silver, check_pairs_to_label
+from .nb06_augsbert import check_gold_plus_silver, check_pairs_to_label
+from .nb07_tsdae import check_deletion_noise, check_unlabelled_sentences
 
 __all__ = [
     "EXERCISES",

@@ -19,7 +19,7 @@ from .nb04_mnr import _TOY_NLI, _toy_nli
 
 __all__ = ["check_unlabelled_sentences", "check_deletion_noise"]
 
-NOTEBOOK = "06_tsdae"  # the stem of the TSDAE notebook
+NOTEBOOK = "07_tsdae_domain_adaptation"  # the stem of the TSDAE notebook
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")  # words and punctuation marks
 

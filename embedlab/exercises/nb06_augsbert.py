@@ -14,7 +14,7 @@ from ._core import Wrong, call, exercise, short
 
 __all__ = ["check_pairs_to_label", "check_gold_plus_silver"]
 
-NOTEBOOK = "07_augmented_sbert"  # the stem of the Augmented SBERT notebook
+NOTEBOOK = "06_augmented_sbert"  # the stem of the Augmented SBERT notebook
 
 
 def _cosines(first: np.ndarray, second: np.ndarray) -> np.ndarray:
