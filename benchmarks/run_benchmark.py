@@ -101,9 +101,18 @@ def pairs_seen(record: dict[str, Any]) -> int:
     return min(record["steps"] * per_step, record["n_train"] * record["epochs"])
 
 
+def book_score(recipe: str) -> str:
+    """The book's STS-B Spearman for ``recipe``; for a recipe beyond the book, its baseline's."""
+    chosen = RECIPES.get(recipe)
+    if recipe in BOOK_SCORES:
+        return str(BOOK_SCORES[recipe]["spearman_cosine"])
+    if chosen is not None and chosen.baseline in BOOK_SCORES:
+        return f"{BOOK_SCORES[chosen.baseline]['spearman_cosine']} ({chosen.baseline})"
+    return ""
+
+
 def table_row(record: dict[str, Any], wall: float) -> dict[str, Any]:
     """One line of the table from a ledger record."""
-    book = BOOK_SCORES.get(record["recipe"], {}).get("spearman_cosine")
     return {
         "recipe": record["recipe"],
         "beyond_book": "yes" if record.get("beyond_book") else "",
@@ -117,7 +126,7 @@ def table_row(record: dict[str, Any], wall: float) -> dict[str, Any]:
         "peak_mb": round(record["peak_memory_mb"]),
         "spearman": record["trained"]["spearman_cosine"],
         "pearson": record["trained"]["pearson_cosine"],
-        "book_spearman": "" if book is None else book,
+        "book_spearman": book_score(record["recipe"]),
     }
 
 
@@ -230,7 +239,8 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
     m = info["machine"]
     lines = [
         f"Profile **{info['profile']}**, measured {info['date']} on {m['cpu']} "
-        f"({m['cores']} cores, torch {m['torch']} with {m['torch_threads']} threads, GPU: {m['gpu']}).",
+        f"({m['cores']} cores, torch {m['torch']} with {m['torch_threads']} thread(s) per run, "
+        f"GPU: {m['gpu']}).",
         f"Load average (1/5/15 min) at start {info['load_start']}, at end {info['load_end']}: "
         "the machine is shared, so a load above the core count means other work slowed these runs.",
         "",

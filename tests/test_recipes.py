@@ -45,6 +45,7 @@ def test_beyond_the_book_recipes_are_labelled_and_change_one_thing():
 
     beyond = {name for name, recipe in RECIPES.items() if recipe.beyond_book}
     assert beyond == {"mnr-mined", "cached-mnr", "gist"} and not beyond & set(BOOK_RECIPES)
+    assert {RECIPES[name].baseline for name in beyond} == {"mnr-soft"}
     cached = RECIPES["cached-mnr"].settings(el.QUICK)
     assert (cached.batch_size, cached.warmup_steps) == (128, 25)  # same warm-up in pairs
     assert RECIPES["mnr-soft"].settings(el.QUICK) == el.QUICK
