@@ -178,7 +178,7 @@ register_recipe(
         knobs=(
             KNOBS["loss"].with_choices(("mnr", "cached-mnr", "cosine", "softmax")),
             KNOBS["negatives"],
-            KNOBS["n_pairs"].with_range(quick=(1000, (32, 2400))),
+            KNOBS["n_pairs"].with_range(quick=(2000, (32, 2400))),  # 63 steps: MNR gains
             KNOBS["epochs"],
             KNOBS["batch_size"],
             KNOBS["learning_rate"],

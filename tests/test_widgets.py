@@ -27,7 +27,7 @@ def test_knob_panel_has_one_control_per_knob_with_its_bounds():
         "learning_rate",
     ]
     assert isinstance(panel.controls["negatives"], widgets.Dropdown)
-    assert panel.controls["n_pairs"].value == 1000
+    assert panel.controls["n_pairs"].value == 2000
     assert "32 to 2400" in panel.children[3].children[1].value
     assert panel.settings() == el.validate_settings("mnr", {}, el.QUICK)
 
