@@ -189,7 +189,9 @@ def custom_items(
     """Your own sentences and labels as an item set (at least 4, one label each)."""
     sentences = [str(s) for s in sentences]
     if len(sentences) != len(labels):
-        raise InputError(f"{len(sentences)} sentences but {len(labels)} labels; give one label each")
+        raise InputError(
+            f"{len(sentences)} sentences but {len(labels)} labels; give one label each"
+        )
     if len(sentences) < 4:
         raise InputError("a map needs at least 4 sentences")
     return ItemSet(name, sentences, list(labels), None, _encode(sentences))
