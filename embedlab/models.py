@@ -36,6 +36,7 @@ from .sources import (
 __all__ = [
     "STANDIN_SPEC",
     "locate_model",
+    "with_pooling",
     "pretrained_model_path",
     "load_pretrained_model",
     "build_standin",
@@ -209,6 +210,25 @@ def load_base_model(
     model.embedlab_source = source
     model.embedlab_base_name = base_name
     return model
+
+
+def with_pooling(model: SentenceTransformer, pooling: str) -> SentenceTransformer:
+    """The same transformer (shared, not copied) under another pooling layer.
+
+    For example TSDAE trains with [CLS] pooling, and the adapted transformer can then be
+    fine-tuned with mean pooling like every other recipe.
+    """
+    if pooling not in POOLING_MODES:
+        raise InputError(f"unknown pooling {pooling!r}; choose one of {list(POOLING_MODES)}")
+    encoder = model[0]
+    pooled = SentenceTransformer(
+        modules=[encoder, Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)],
+        device=str(model.device),
+    )
+    for attribute in ("embedlab_source", "embedlab_base_name"):
+        if hasattr(model, attribute):
+            setattr(pooled, attribute, getattr(model, attribute))
+    return pooled
 
 
 def _standin_words(reason: str) -> str:

@@ -31,3 +31,25 @@ def standin():
     import embedlab as el
 
     return el.load_base_model(el.QUICK)
+
+
+# --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
+# Each notebook runs in one kernel, so all its cells must go to the same worker, in order.
+# Notebooks 01-05 form one chain (03 and 04 read what 02 and 03 wrote to the ledger); every
+# other notebook is a group of its own. Under xdist each worker's PyTorch (and each kernel it
+# starts) uses one thread, so that two workers share two cores without oversubscribing them.
+CHAIN = ("01_", "02_", "03_", "04_", "05_")
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["MKL_NUM_THREADS"] = "1"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.suffix != ".ipynb":
+            continue
+        in_chain = path.parent.name == "notebooks" and path.name.startswith(CHAIN)
+        item.add_marker(pytest.mark.xdist_group("chain" if in_chain else path.stem))
