@@ -28,7 +28,7 @@ from .negatives import contradiction_triplets, mined_negatives
 from .profiles import Profile
 from .sources import data_dir
 
-__all__ = ["nli_training_set", "nli_pair_map", "SEMI_HARD_MIN_PAIRS"]
+__all__ = ["nli_training_set", "nli_pair_map", "panel_profile", "SEMI_HARD_MIN_PAIRS"]
 
 MNR_LOSSES = ("mnr", "cached-mnr")
 SEMI_HARD_MIN_PAIRS = 200  # mining skips each anchor's 10 nearest, so it needs a corpus
@@ -91,7 +91,8 @@ def nli_pair_map(profile: Profile, n_points: int) -> MapSet:
     )
 
 
-def _run_profile(settings: dict[str, Any], n_rows: int, profile: Profile) -> Profile:
+def panel_profile(settings: dict[str, Any], n_rows: int, profile: Profile) -> Profile:
+    """``profile`` with the panel's epochs, batch size and learning rate, warm-up scaled."""
     return profile.with_changes(
         epochs=settings["epochs"],
         batch_size=settings["batch_size"],
@@ -119,7 +120,7 @@ def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> Tr
         model=model,
         loss=loss,
         train_dataset=train_dataset,
-        profile=_run_profile(settings, len(train_dataset), profile),
+        profile=panel_profile(settings, len(train_dataset), profile),
     )
 
 

@@ -237,22 +237,34 @@ class PanelOutcome:
     result: RunResult  # scores before/after, seconds, the ledger record
     maps: dict[str, np.ndarray] = field(default_factory=dict)  # "before"?, "after" -> (n, 2)
     map_set: MapSet | None = None  # labels and title of the maps
+    notes: dict[str, Any] = field(default_factory=dict)  # what the plan adds (e.g. silver size)
 
     def summary(self) -> str:
-        """Two lines: the settings, and the STS-B score before -> after with the time taken."""
+        """The settings; STS-B Spearman before -> after with the time; target scores, notes."""
         shown = ", ".join(f"{k} {_format(v)}" for k, v in self.settings.items())
         before = self.result.untrained.get("spearman_cosine", float("nan"))
         after = self.result.trained.get("spearman_cosine", float("nan"))
-        return (
-            f"{self.result.recipe}: {shown}\n"
+        lines = [
+            f"{self.result.recipe}: {shown}",
             f"STS-B Spearman {before:.3f} -> {after:.3f} "
-            f"({after - before:+.3f}; {self.result.steps} steps, {self.result.seconds:.1f} s)"
-        )
+            f"({after - before:+.3f}; {self.result.steps} steps, {self.result.seconds:.1f} s)",
+        ]
+        record = self.result.record
+        if record.get("trained_target"):
+            start, end = (
+                record[key].get("spearman_cosine", float("nan"))
+                for key in ("untrained_target", "trained_target")
+            )
+            lines.append(f"target domain Spearman {start:.3f} -> {end:.3f}")
+        notes = {k: v for k, v in self.notes.items() if k not in self.settings}
+        if notes:
+            lines.append(", ".join(f"{k} {_format(v)}" for k, v in notes.items()))
+        return "\n".join(lines)
 
 
 def _format(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.0e}" if value < 1e-2 else f"{value:g}"
+        return f"{value:.0e}" if 0 < abs(value) < 1e-2 else f"{value:g}"
     return str(value)
 
 
@@ -290,7 +302,7 @@ def register_recipe(spec: RecipeSpec, *, replace: bool = False) -> RecipeSpec:
 
 
 def _builtin() -> None:
-    from . import knob_recipes  # noqa: F401  (registers notebooks 02-05's panels on import)
+    from . import knob_pipelines, knob_recipes  # noqa: F401  (register 02-07's panels on import)
 
 
 def panel_recipes() -> list[str]:
@@ -409,7 +421,7 @@ def run_knobs(
     n_map = min(300, profile.umap_points) if map_points is None else map_points
     map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
     callbacks = [StepProgress(progress)] if progress else []
-    maps = {}
+    maps, notes = {}, {}
     extra = {"source": "knob panel", "settings": checked}
     if spec.run is not None:
         result = spec.run(
@@ -423,6 +435,7 @@ def run_knobs(
         )
     else:
         plan = spec.build(checked, profile)
+        notes = plan.extra
         if map_set is not None:
             maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
         result = run_recipe(
@@ -439,4 +452,6 @@ def run_knobs(
         )
     if map_set is not None and result.model is not None:
         maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
-    return PanelOutcome(spec=spec, settings=checked, result=result, maps=maps, map_set=map_set)
+    return PanelOutcome(
+        spec=spec, settings=checked, result=result, maps=maps, map_set=map_set, notes=notes
+    )

@@ -1,0 +1,56 @@
+"""The knob panels of notebooks 06-07: their knobs, checks and the plans they build."""
+
+import embedlab as el
+from embedlab import knobs
+from embedlab.knob_pipelines import augsbert_plan, tsdae_plan
+
+
+def test_pipeline_panels_show_the_knobs_that_teach_them():
+    assert knobs.recipe_spec("augsbert").knob_names == [
+        "pairing", "n_pairs", "n_silver", "epochs", "batch_size", "learning_rate"
+    ]  # fmt: skip
+    assert knobs.recipe_spec("tsdae").knob_names[0] == "deletion_ratio"
+    assert knobs.recipe_spec("tsdae").knob("n_pairs").label == "training sentences"
+    assert el.validate_settings("tsdae", {}, el.QUICK)["learning_rate"] == 5e-4
+    assert el.validate_settings("augsbert", {}, el.FULL)["pairing"] == "semantic"
+
+
+def test_pipeline_panels_refuse_out_of_range_settings():
+    for recipe, settings, message in [
+        ("tsdae", {"deletion_ratio": 1.0}, "deletion ratio 1 is out of range"),
+        ("augsbert", {"n_pairs": 50}, "gold pairs 50 is out of range"),
+        ("augsbert", {"pairing": "nearest"}, "silver pairing 'nearest' is not offered"),
+    ]:
+        try:
+            el.validate_settings(recipe, settings, el.QUICK)
+        except el.InputError as error:
+            assert message in str(error)
+        else:
+            raise AssertionError(f"{settings} was accepted")
+
+
+def test_tsdae_plan_damages_captions_for_a_cls_model():
+    settings = el.validate_settings("tsdae", {"n_pairs": 64, "deletion_ratio": 0.5}, el.QUICK)
+    plan = tsdae_plan(settings, el.QUICK)
+    assert plan.train_dataset.column_names == ["damaged", "original"]
+    assert len(plan.train_dataset) == 64
+    row = plan.train_dataset[0]
+    assert len(row["damaged"].split()) < len(row["original"].split())
+    assert type(plan.loss).__name__ == "DenoisingAutoEncoderLoss"
+    assert plan.model[1].get_config_dict()["pooling_mode"] == "cls"
+    assert plan.overrides["target_evaluator"].name.endswith("captions")
+    assert plan.extra["deletion_ratio"] == 0.5 and plan.profile.batch_size == 16
+
+
+def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs():
+    settings = el.validate_settings(
+        "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.QUICK
+    )
+    plan = augsbert_plan(settings, el.QUICK)
+    assert plan.loss == "cosine"
+    assert plan.train_dataset.column_names == ["sentence1", "sentence2", "score"]
+    assert len(plan.train_dataset) == 200 + plan.extra["n_silver"]
+    assert 0 < plan.extra["n_silver"] <= 100
+    assert set(plan.train_dataset["score"][200:]) <= {0.0, 1.0}
+    assert 0 <= plan.extra["cross_encoder_accuracy"] <= 1
+    assert knobs.recipe_spec("augsbert").ledger_name(settings) == "panel-augsbert-random"
