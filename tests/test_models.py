@@ -47,3 +47,11 @@ def test_pretrained_model_loads_offline():
 def test_other_hub_models_need_the_hub():
     with pytest.raises(el.ModelUnavailableError, match="not reachable"):
         el.load_pretrained_model("intfloat/e5-small-v2")
+
+
+def test_with_pooling_shares_the_transformer(standin):
+    cls = el.models.with_pooling(standin, "cls")
+    assert cls[0] is standin[0] and cls[1].pooling_mode == "cls"
+    assert not (cls.encode(["a dog runs"]) == standin.encode(["a dog runs"])).all()
+    with pytest.raises(el.InputError, match="unknown pooling"):
+        el.models.with_pooling(standin, "median")
