@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.losses import DenoisingAutoEncoderLoss
+from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
 
 from .data import require_columns
 from .errors import InputError

@@ -144,9 +144,8 @@ class KnobPanel(widgets.VBox):
             control.add_class(f"embedlab-knob-{knob.name}")
             control.observe(self._on_change, names="value")
             self.controls[knob.name] = control
-            rows.append(
-                widgets.HBox([control, widgets.HTML(f"<small>{hint} · {knob.help}</small>")])
-            )
+            note = " · ".join(part for part in (hint, html.escape(knob.help)) if part)
+            rows.append(widgets.HBox([control, widgets.HTML(f"<small>{note}</small>")]))
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.run_button.add_class("embedlab-run")
         self.run_button.on_click(lambda _: self.run())
