@@ -38,6 +38,9 @@ MEASURED_SECONDS: dict[tuple[str, str], int] = {
     ("quick", "03_cosine_similarity_loss"): 154,
     ("quick", "04_mnr_loss_and_hard_negatives"): 264,
     ("quick", "05_finetuning_pretrained"): 213,
+    # 06 and 07: one PyTorch thread, with a second notebook running beside them
+    ("quick", "06_augmented_sbert"): 313,
+    ("quick", "07_tsdae_domain_adaptation"): 241,
 }
 MEASURED_ON = {"quick": "a 2-core CPU"}  # the machine each profile's times come from
 KEY_LIBRARIES = ("torch", "sentence-transformers", "transformers", "datasets")
