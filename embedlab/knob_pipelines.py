@@ -39,7 +39,7 @@ N_SILVER = Knob(
     "new pairs",
     "Augmented SBERT: unlabelled pairs made and labelled by the cross-encoder",
     "int",
-    {"quick": 1000, "full": 10_000},
+    {"quick": 500, "full": 10_000},
     {"quick": (100, 4000), "full": (1000, 40_000)},
 )
 
@@ -123,7 +123,7 @@ register_recipe(
                 KNOBS["n_pairs"],
                 label="gold pairs",
                 help="labelled pairs: the cross-encoder's training set and the bi-encoder's gold",
-                defaults={"quick": 1000, "full": 10_000},
+                defaults={"quick": 500, "full": 10_000},
                 bounds={"quick": (200, 4000), "full": (1000, 20_000)},
             ),
             N_SILVER,
