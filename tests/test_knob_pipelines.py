@@ -2,7 +2,7 @@
 
 import embedlab as el
 from embedlab import knobs
-from embedlab.knob_pipelines import augsbert_plan, tsdae_plan
+from embedlab.knob_pipelines import CROSS_ENCODER_SETTINGS, augsbert_plan, tsdae_plan
 
 
 def test_pipeline_panels_show_the_knobs_that_teach_them():
@@ -42,7 +42,9 @@ def test_tsdae_plan_damages_captions_for_a_cls_model():
     assert plan.extra["deletion_ratio"] == 0.5 and plan.profile.batch_size == 16
 
 
-def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs():
+def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch):
+    quick = {**CROSS_ENCODER_SETTINGS["quick"], "epochs": 1}  # the plan, not its quality
+    monkeypatch.setitem(CROSS_ENCODER_SETTINGS, "quick", quick)
     settings = el.validate_settings(
         "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.QUICK
     )

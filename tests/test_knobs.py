@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -94,28 +92,6 @@ def test_training_sets_have_the_columns_each_loss_reads():
     assert len(hard) == 40 and hard[0]["negative"] != hard[0]["positive"]
     with pytest.raises(el.InputError, match="ask for at most"):
         nli_training_set("mnr", "hard", 100_000, el.QUICK)
-
-
-def test_run_knobs_trains_through_run_recipe_and_records_the_panel_run(small_sts):
-    steps = []
-    outcome = el.run_knobs(
-        "softmax",
-        {"n_pairs": 64, "batch_size": 16},
-        el.QUICK,
-        progress=lambda step, total: steps.append((step, total)),
-        map_points=20,
-        evaluator=small_sts,
-    )
-    result = outcome.result
-    assert result.steps == 4 and steps[0] == (0, 4) and steps[-1] == (4, 4)
-    assert result.trained != result.untrained
-    (record,) = el.read_ledger()
-    assert record["recipe"] == "panel-softmax" and record["notebook"] == "02_softmax_loss"
-    assert record["source"] == "knob panel" and record["settings"]["n_pairs"] == 64
-    assert (record["n_train"], record["batch_size"], record["epochs"]) == (64, 16, 1)
-    assert Path(record["model_path"], "modules.json").is_file()
-    assert outcome.maps["before"].shape == outcome.maps["after"].shape == (20, 2)
-    assert "STS-B Spearman" in outcome.summary() and "n_pairs 64" in outcome.summary()
 
 
 def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():

@@ -1,5 +1,7 @@
 """The widget shells, driven as a learner would: set values, click, read the Output."""
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -47,7 +49,8 @@ def test_knob_panel_refuses_bad_settings_and_changes_nothing():
     assert el.read_ledger() == []
 
 
-def test_knob_panel_run_trains_and_shows_the_outcome_in_place():
+def test_knob_panel_run_trains_through_run_recipe_and_shows_the_outcome_in_place():
+    """A click runs run_knobs -> the recipe's plan -> run_recipe, which records the run."""
     panel = el.knob_panel(
         "cosine", el.QUICK, map_points=16, evaluator=stsb_evaluator(rows=list(range(200)))
     )
@@ -63,10 +66,17 @@ def test_knob_panel_run_trains_and_shows_the_outcome_in_place():
         ["text/html", "text/plain"],
     ]
     assert "loss cosent, n_pairs 48" in panel.outcome.outputs[0]["text"]
+    assert "STS-B Spearman" in panel.outcome.outputs[0]["text"]
     assert "panel-cosent" in panel.outcome.outputs[2]["data"]["text/plain"]
-    (record,) = el.read_ledger()
-    assert record["recipe"] == "panel-cosent" and record["n_train"] == 48
     assert not panel.run_button.disabled
+    (record,) = el.read_ledger()
+    assert record["recipe"] == "panel-cosent" and record["notebook"] == "03_cosine_similarity_loss"
+    assert record["source"] == "knob panel" and record["settings"]["loss"] == "cosent"
+    assert (record["n_train"], record["batch_size"], record["epochs"]) == (48, 16, 1)
+    assert Path(record["model_path"], "modules.json").is_file()
+    outcome = panel.last_outcome
+    assert outcome.result.steps == 3 and outcome.result.trained != outcome.result.untrained
+    assert outcome.maps["before"].shape == outcome.maps["after"].shape == (16, 2)
 
 
 def test_similarity_explorer_updates_on_compare():
