@@ -311,21 +311,22 @@ def run_recipe(
     if target_evaluator is not None:
         target["trained_target"] = _evaluate_shared(model, target_evaluator)
     model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
+    result = RunResult(
+        recipe=recipe,
+        untrained=untrained,
+        trained=trained,
+        seconds=round(seconds, 1),
+        peak_memory_mb=round(peak_mb, 1),
+        steps=steps,
+        model_path=str(model_dir),
+        history=history,
+        model=model,
+    )
     if not is_main_process():
         wait_for_everyone()  # until the main process has saved and recorded
-        return RunResult(
-            recipe=recipe,
-            untrained=untrained,
-            trained=trained,
-            seconds=round(seconds, 1),
-            peak_memory_mb=round(peak_mb, 1),
-            steps=steps,
-            model_path=str(model_dir),
-            history=history,
-            model=model,
-        )
+        return result  # empty record: only the main process records
     model.save(str(model_dir))
-    record = _ledger_record(
+    result.record = _ledger_record(
         notebook,
         recipe,
         model,
@@ -336,29 +337,18 @@ def run_recipe(
         learning_rate=overrides.get("learning_rate") or profile.learning_rate,
         steps=steps,
         world_size=processes,
-        seconds=round(seconds, 1),
-        peak_memory_mb=round(peak_mb, 1),
+        seconds=result.seconds,
+        peak_memory_mb=result.peak_memory_mb,
         untrained=untrained,
         trained=trained,
         model_path=str(model_dir),
         **target,
         **(extra or {}),
     )
-    record_run(record)
+    record_run(result.record)
     wait_for_everyone()
     log.info("%s: untrained %s -> trained %s in %.0f s", recipe, untrained, trained, seconds)
-    return RunResult(
-        recipe=recipe,
-        untrained=untrained,
-        trained=trained,
-        seconds=round(seconds, 1),
-        peak_memory_mb=round(peak_mb, 1),
-        steps=steps,
-        model_path=str(model_dir),
-        history=history,
-        record=record,
-        model=model,
-    )
+    return result
 
 
 def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:
