@@ -38,10 +38,10 @@ from .knobs import panel_recipes, register_recipe, run_knobs, validate_settings 
 from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
 from .losses import LOSSES, make_loss  # noqa: E402
 from .models import (  # noqa: E402
-    build_standin,
     load_base_model,
     load_cross_encoder,
     load_pretrained_model,
+    quick_base_path,
 )
 from .negatives import (  # noqa: E402
     contradiction_triplets,
@@ -60,6 +60,7 @@ from .plots import (  # noqa: E402
 )
 from .profiles import FULL, QUICK, Profile, device_name, get_profile, precision  # noqa: E402
 from .recipes import ensure_recorded, run_book_recipe  # noqa: E402
+from .seeds import SEEDS, seed_spread, spread, verdict  # noqa: E402
 from .session import start  # noqa: E402
 from .toydata import toy_reviews  # noqa: E402
 from .training import (  # noqa: E402
@@ -103,7 +104,7 @@ __all__ = [
     "mnr_triplets",
     "load_base_model",
     "load_pretrained_model",
-    "build_standin",
+    "quick_base_path",
     "load_cross_encoder",
     "make_loss",
     "stsb_evaluator",
@@ -122,6 +123,10 @@ __all__ = [
     "in_depth_evaluation",
     "run_book_recipe",
     "ensure_recorded",
+    "SEEDS",
+    "seed_spread",
+    "spread",
+    "verdict",
     "free_memory",
     "record_run",
     "read_ledger",

@@ -37,7 +37,7 @@ from transformers import set_seed
 from .data import require_columns
 from .errors import InputError
 from .ledger import record_run
-from .models import build_standin, load_cross_encoder
+from .models import STANDIN_NAME, load_cross_encoder, quick_base_path
 from .profiles import STANDIN, Profile, device_name, precision
 from .sources import hub_reachable
 from .training import PeakMemory, free_memory
@@ -67,7 +67,7 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
     """
     name = profile.base_model
     if name == STANDIN or not (hub_reachable() or Path(name).is_dir()):
-        return str(build_standin(seed=profile.seed)), "standin-bert-tiny"
+        return str(quick_base_path()), STANDIN_NAME
     return name, name.split("/")[-1]
 
 

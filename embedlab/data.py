@@ -21,6 +21,7 @@ from .sources import DATA_DIR_ENV, data_dir, hub_reachable
 __all__ = [
     "NLI_LABELS",
     "load_nli",
+    "load_training_nli",
     "load_stsb",
     "load_stsb_genres",
     "nli_pairs",
@@ -160,6 +161,46 @@ def load_nli(
             )
         dataset = dataset.select(range(n_rows))
     return dataset
+
+
+def load_training_nli(
+    splits: tuple[str, ...] = ("mnli/train",),
+    n_rows: int | None = None,
+    *,
+    folder: str | Path | None = None,
+) -> Dataset:
+    """The labelled NLI rows a profile's loss recipes train on: ``splits`` joined.
+
+    Args:
+        splits: ``"name/split"`` entries, e.g. ``("mnli/train", "snli/train")``; a profile's
+            ``train_splits``.
+        n_rows: the first this many rows of the joined set (more than exist raises).
+        folder: offline data folder; defaults to ``$EMBEDLAB_DATA_DIR``.
+
+    One split is returned in its own order (the book's "first 50,000 rows of MNLI train").
+    Several are shuffled together once, with a fixed seed that does not depend on the run's
+    seed, so every seed of a recipe trains on the same rows.
+    """
+    from datasets import concatenate_datasets
+
+    if not splits:
+        raise InputError("train_splits is empty; name at least one, e.g. ('mnli/train',)")
+    parts = []
+    for entry in splits:
+        name, _, split = entry.partition("/")
+        if not split:
+            raise InputError(f"a training split is written 'name/split', e.g. 'mnli/train'; got {entry!r}")
+        parts.append(load_nli(name, split, folder=folder).select_columns(["premise", "hypothesis", "label"]))
+    joined = parts[0] if len(parts) == 1 else concatenate_datasets(parts).shuffle(seed=0)
+    if n_rows is not None:
+        if n_rows > len(joined):
+            raise InputError(
+                f"asked for {n_rows:,} training rows, but {' + '.join(splits)} hold only "
+                f"{len(joined):,} labelled rows here. Ask for at most {len(joined):,}, or load "
+                "from the Hub for the complete splits."
+            )
+        joined = joined.select(range(n_rows))
+    return joined.flatten_indices()
 
 
 def load_stsb(

@@ -271,8 +271,8 @@ def _check_models(diagnosis: Diagnosis) -> None:
             if name == profile.base_model:
                 diagnosis.problems.append(
                     Problem(
-                        f"{name} is neither on a reachable Hub nor in a lab kit: the stand-in "
-                        "replaces it and scores stay below the book's",
+                        f"{name} is neither on a reachable Hub nor in a lab kit: embedlab's quick "
+                        "base replaces it and scores stay below the book's",
                         "connect to the internet, or use a kit with it "
                         "(embedlab-labkit download --profile full)",
                         blocks=False,
@@ -282,11 +282,11 @@ def _check_models(diagnosis: Diagnosis) -> None:
                 diagnosis.problems.append(Problem(f"{name} is unavailable", str(error)))
     minilm = _model_short_name(MINILM_HUB_ID)
     if profile.base_model == STANDIN:
-        base = f"embedlab stand-in (tiny BERT seeded with {minilm}'s word vectors)"
+        base = "embedlab's quick base (4-layer BERT pre-trained by masked-LM, shipped)"
     elif profile.base_model in where:
         base = f"{profile.base_model} ({where[profile.base_model]})"
     else:
-        base = f"embedlab stand-in (replaces {profile.base_model}, unavailable here)"
+        base = f"embedlab's quick base (replaces {profile.base_model}, unavailable here)"
     pretrained = f"{minilm} ({where.get(MINILM_HUB_ID, 'unavailable')})"
     diagnosis.facts["models"] = f"base = {base}; pretrained = {pretrained}"
 

@@ -110,7 +110,9 @@ def ledger_table(
 ) -> pd.DataFrame:
     """The ledger as a table beside the book's scores, filtered by notebook and profile.
 
-    With ``latest_only`` the newest run of each (recipe, profile) is kept.
+    With ``latest_only`` the newest run of each (recipe, profile, seed) is kept, and the runs
+    of one recipe under several seeds become one row: ``untrained``, ``trained`` and
+    ``seconds`` are their means, ``trained_std`` the spread and ``seeds`` how many there were.
     """
     rows = []
     for r in read_ledger(path=path):
@@ -131,12 +133,36 @@ def ledger_table(
                 "book": book.get("spearman_cosine"),
                 "seconds": round(float(r["seconds"]), 1),
                 "peak_memory_mb": round(float(r["peak_memory_mb"])),
+                "seed": r.get("seed"),
                 "time": r.get("time", ""),
             }
         )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    if latest_only:
-        table = table.drop_duplicates(subset=["recipe", "profile"], keep="last")
-    return table.reset_index(drop=True)
+    if not latest_only:
+        return table.reset_index(drop=True)
+    table["seed"] = table["seed"].astype(object).where(table["seed"].notna(), "none")
+    table = table.drop_duplicates(subset=["recipe", "profile", "seed"], keep="last")
+    grouped = table.groupby(["recipe", "profile"], sort=False)
+    summary = grouped.agg(
+        notebook=("notebook", "last"),
+        base_model=("base_model", "last"),
+        n_train=("n_train", "last"),
+        untrained=("untrained", "mean"),
+        trained=("trained", "mean"),
+        trained_std=("trained", "std"),
+        seeds=("seed", "count"),
+        book=("book", "last"),
+        seconds=("seconds", "mean"),
+        peak_memory_mb=("peak_memory_mb", "max"),
+        time=("time", "last"),
+    ).reset_index()
+    summary["trained_std"] = summary["trained_std"].fillna(0.0)
+    for column in ("untrained", "trained", "trained_std"):
+        summary[column] = summary[column].round(4)
+    summary["seconds"] = summary["seconds"].round(1)
+    order = ["notebook", "recipe", "profile", "base_model", "n_train", "untrained", "trained",
+             "trained_std", "seeds", "book", "seconds", "peak_memory_mb", "time"]
+    summary = summary[order].sort_values("time", kind="stable")
+    return summary.reset_index(drop=True)

@@ -27,19 +27,17 @@ from .profiles import STANDIN, Profile, device_name
 from .sources import (
     DATA_DIR_ENV,
     KIT_MODELS,
-    cache_dir,
     hub_reachable,
     kit_model_dir,
     kit_model_folder,
 )
 
 __all__ = [
-    "STANDIN_SPEC",
     "locate_model",
     "with_pooling",
     "pretrained_model_path",
     "load_pretrained_model",
-    "build_standin",
+    "quick_base_path",
     "load_base_model",
     "load_cross_encoder",
 ]
@@ -48,15 +46,8 @@ log = logging.getLogger(__name__)
 
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # Architecture of the stand-in base encoder (a BERT, like the book's, only much smaller).
-STANDIN_SPEC = {
-    "hidden_size": 128,  # bert-base: 768
-    "num_hidden_layers": 2,  # bert-base: 12
-    "num_attention_heads": 2,  # bert-base: 12
-    "intermediate_size": 512,  # bert-base: 3072
-    "max_position_embeddings": 512,
-}
 POOLING_MODES = ("mean", "cls", "max")
-STANDIN_NAME = "standin-bert-tiny"  # the stand-in's name in the results ledger
+STANDIN_NAME = "embedlab-bert-4x128"  # the quick base model's name in the results ledger
 
 
 def locate_model(name: str = MINILM_HUB_ID) -> tuple[str, str]:
@@ -139,40 +130,39 @@ def load_cross_encoder(
         conversion_logger.setLevel(level)
 
 
-def _reduce(matrix: torch.Tensor, dim: int) -> torch.Tensor:
-    """Project rows of ``matrix`` onto their top ``dim`` principal components (PCA)."""
-    centred = matrix - matrix.mean(dim=0, keepdim=True)
-    _, _, v = torch.linalg.svd(centred, full_matrices=False)
-    reduced = centred @ v[:dim].T
-    return reduced / reduced.std() * 0.05  # about BERT's initial embedding scale
+def quick_base_path() -> Path:
+    """The folder of the quick profile's base model, shipped inside the package.
 
-
-def build_standin(*, seed: int = 42, folder: str | Path | None = None) -> Path:
-    """Build (once) and save the stand-in base encoder; return its folder.
-
-    A randomly initialised BERT of :data:`STANDIN_SPEC` size with the uncased vocabulary of
-    bert-base-uncased, whose word embeddings are all-MiniLM-L6-v2's reduced by PCA. The same
-    seed gives the same weights. Saved under ``$EMBEDLAB_CACHE_DIR``.
+    It is built once by ``embedlab-build-base`` (:mod:`embedlab.build_base`), never at
+    notebook time. Raises :class:`ModelUnavailableError` when the package lacks it.
     """
-    from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+    from .build_base import SHIPPED_BASE
 
-    target = Path(folder) if folder else cache_dir() / f"standin-bert-tiny-seed{seed}"
-    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
-        return target
-    source = pretrained_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(source)
-    minilm = AutoModel.from_pretrained(source, dtype=torch.float32)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, **STANDIN_SPEC)
-    model = BertModel(config)
-    with torch.no_grad():
-        words = minilm.embeddings.word_embeddings.weight.detach().float()
-        model.embeddings.word_embeddings.weight.copy_(_reduce(words, config.hidden_size))
-    target.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(target)
-    tokenizer.save_pretrained(target)
-    log.info("built the stand-in base encoder in %s", target)
-    return target
+    if not (SHIPPED_BASE / "config.json").is_file() or not (
+        SHIPPED_BASE / "model.safetensors"
+    ).is_file():
+        raise ModelUnavailableError(
+            f"the quick profile's base model is missing from {SHIPPED_BASE}. Reinstall "
+            "embedlab (pip install -e .), or rebuild it: embedlab-build-base"
+        )
+    return SHIPPED_BASE
+
+
+def _quiet_transformer(path: str, **kwargs) -> Transformer:
+    """Load a ``Transformer`` module without transformers' load report.
+
+    The quick base is saved as a masked LM (its fill-in-the-blank head is kept for notebook
+    00), so loading it as an encoder leaves the head unused and the pooler new; neither
+    matters for sentence embeddings, and the report would only alarm a learner.
+    """
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return Transformer(path, **kwargs)
+    finally:
+        hf_logging.set_verbosity(level)
 
 
 def load_base_model(
@@ -194,15 +184,15 @@ def load_base_model(
         raise InputError(f"unknown pooling {pooling!r}; choose one of {list(POOLING_MODES)}")
     name, base_name = profile.base_model, STANDIN_NAME
     if name == STANDIN:
-        path, source = str(build_standin(seed=profile.seed)), _standin_words("quick profile")
+        path, source = str(quick_base_path()), _standin_words("quick profile")
     else:
         try:
             path, where = locate_model(name)
             source, base_name = f"{name} ({where})", name
         except ModelUnavailableError:
-            path = str(build_standin(seed=profile.seed))
+            path = str(quick_base_path())
             source = _standin_words(f"{name} needs the Hub, which is not reachable, or a lab kit")
-    encoder = Transformer(
+    encoder = _quiet_transformer(
         path, max_seq_length=profile.max_seq_length, model_kwargs={"dtype": torch.float32}
     )
     pool = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
@@ -233,6 +223,6 @@ def with_pooling(model: SentenceTransformer, pooling: str) -> SentenceTransforme
 
 def _standin_words(reason: str) -> str:
     return (
-        f"embedlab stand-in: tiny BERT (2 layers, 128 wide) seeded with all-MiniLM-L6-v2's "
-        f"word vectors ({reason}; the book uses bert-base-uncased)"
+        f"embedlab's base model: a small BERT (4 layers, 128 wide) pre-trained by masked-LM "
+        f"on the offline NLI sentences ({reason}; the book uses bert-base-uncased)"
     )

@@ -40,6 +40,7 @@ class Profile:
     eval_steps: int  # evaluate on STS-B validation every this many steps during training
     umap_points: int  # sentences drawn in a UMAP plot
     seed: int = 42  # one seed for data sampling, initialisation and training
+    train_splits: tuple[str, ...] = ("mnli/train",)  # labelled NLI rows the recipes train on
 
     def with_changes(self, **changes: object) -> Profile:
         """Return a copy with some settings changed, checked for range."""

@@ -21,7 +21,7 @@ from typing import Any
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainingArguments
 
-from .data import cosine_pairs, load_nli, mnr_triplets, nli_pairs
+from .data import cosine_pairs, load_training_nli, mnr_triplets, nli_pairs
 from .distributed import init_distributed, main_process_first
 from .errors import InputError
 from .ledger import latest_run
@@ -113,9 +113,11 @@ class Recipe:
         )
 
     def training_set(self, profile: Profile, mnli: Dataset | None = None) -> Dataset:
-        """The training set under ``profile``, from ``mnli`` or the first ``n_train`` rows."""
+        """The training set under ``profile``, from ``mnli`` or the first ``n_train`` rows of
+        the profile's ``train_splits``."""
         settings = self.settings(profile)
-        mnli = mnli if mnli is not None else load_nli("mnli", "train", n_rows=settings.n_train)
+        if mnli is None:
+            mnli = load_training_nli(settings.train_splits, n_rows=settings.n_train)
         dataset = self.build(mnli, settings)
         if profile.name == "quick" and self.quick_rows and len(dataset) > self.quick_rows:
             dataset = dataset.select(range(self.quick_rows))

@@ -183,6 +183,7 @@ def _ledger_record(
         "profile": profile.name,
         "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
         "device": device_name(),
+        "seed": profile.seed,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         **fields,
     }
@@ -310,7 +311,7 @@ def run_recipe(
     trained = _evaluate_shared(model, evaluator)
     if target_evaluator is not None:
         target["trained_target"] = _evaluate_shared(model, target_evaluator)
-    model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}"
+    model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}--seed{profile.seed}"
     result = RunResult(
         recipe=recipe,
         untrained=untrained,

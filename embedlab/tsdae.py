@@ -20,6 +20,7 @@ import random
 import re
 from collections.abc import Iterable
 
+import torch
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
@@ -34,6 +35,7 @@ __all__ = [
     "denoising_pairs",
     "unlabelled_sentences",
     "tsdae_loss",
+    "rebuild",
 ]
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
@@ -129,3 +131,38 @@ def tsdae_loss(model: SentenceTransformer) -> DenoisingAutoEncoderLoss:
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
+
+
+@torch.no_grad()
+def rebuild(loss: DenoisingAutoEncoderLoss, damaged: str, *, max_tokens: int = 24) -> str:
+    """What TSDAE's decoder writes from the encoder's one vector of ``damaged`` (greedy).
+
+    The decoder sees nothing of the sentence but that vector (through cross-attention), so
+    its text shows what the vector has kept: before training, noise; after, the original's
+    words, in order, with the deleted ones often guessed back.
+    """
+    encoder, decoder = loss.encoder, loss.decoder
+    tokenizer = loss.tokenizer_decoder
+    was_training = (encoder.training, decoder.training)
+    encoder.eval()
+    decoder.eval()
+    try:
+        features = encoder.preprocess([damaged])
+        features = {k: v.to(encoder.device) for k, v in features.items()}
+        vector = encoder(features)["sentence_embedding"][:, None]  # (1, 1, dim)
+        ids = torch.tensor([[tokenizer.cls_token_id]], device=encoder.device)
+        for _ in range(max_tokens):
+            logits = decoder(
+                input_ids=ids,
+                encoder_hidden_states=vector,
+                encoder_attention_mask=torch.ones(1, 1, dtype=torch.long, device=ids.device),
+                use_cache=False,
+            )[0]
+            token = logits[0, -1].argmax()
+            if int(token) == tokenizer.sep_token_id:
+                break
+            ids = torch.cat([ids, token.view(1, 1)], dim=1)
+        return tokenizer.decode(ids[0, 1:], skip_special_tokens=True)
+    finally:
+        encoder.train(was_training[0])
+        decoder.train(was_training[1])

@@ -67,9 +67,9 @@ def test_cross_encoder_needs_both_classes():
         aug.train_cross_encoder(one_class, el.QUICK)
 
 
-def test_cross_encoder_base_is_the_standin_offline():
+def test_cross_encoder_base_is_the_quick_base_offline():
     path, name = aug.cross_encoder_base(el.FULL)  # bert-base-uncased needs the Hub
-    assert name == "standin-bert-tiny" and path == str(el.build_standin())
+    assert name == "embedlab-bert-4x128" and path == str(el.models.quick_base_path())
 
 
 def test_cross_encoder_record_and_speed_comparison(standin):

@@ -66,7 +66,7 @@ def test_full_profile_on_the_quick_data(monkeypatch):
     assert "the full profile on cpu" in found
     assert [p.blocks for p in diagnosis.problems] == [True, False, False]  # rows block
     assert diagnosis.facts["run time"] == "not measured for 02 in the full profile"
-    assert "stand-in (replaces bert-base-uncased" in diagnosis.facts["models"]
+    assert "quick base (replaces bert-base-uncased" in diagnosis.facts["models"]
 
 
 def test_an_unknown_profile_variable_is_a_problem(monkeypatch):

@@ -1,36 +1,61 @@
+from pathlib import Path
+
 import pytest
 import torch
 
 import embedlab as el
 
 
-def test_standin_is_a_tiny_bert_with_128_dimensions(standin):
+def test_quick_base_is_a_small_bert_with_128_dimensions(standin):
     assert standin.get_embedding_dimension() == 128
-    assert "stand-in" in standin.embedlab_source
+    assert "masked-LM" in standin.embedlab_source
+    assert standin.embedlab_base_name == "embedlab-bert-4x128"
     vectors = standin.encode(["a cat", "a dog"])
     assert vectors.shape == (2, 128)
 
 
-def test_standin_build_is_deterministic(tmp_path):
-    first = el.build_standin(seed=7, folder=tmp_path / "a")
-    second = el.build_standin(seed=7, folder=tmp_path / "b")
-    from safetensors.torch import load_file
-
-    a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
-    assert a.keys() == b.keys()
-    assert all(torch.equal(a[k], b[k]) for k in a)
+def test_quick_base_ships_inside_the_package_under_20_mb():
+    folder = el.models.quick_base_path()
+    assert folder.is_relative_to(Path(el.__file__).parent)
+    weights = folder / "model.safetensors"
+    assert weights.stat().st_size < 20 * 2**20
+    assert (folder / "build.json").is_file() and (folder / "tokenizer.json").is_file()
 
 
-def test_standin_word_vectors_come_from_minilm(standin):
-    """Similar words start close: the point of seeding from a trained model."""
-    cat, kitten, tax = standin.encode(["cat", "kitten", "tax"], convert_to_tensor=True)
-    cos = torch.nn.functional.cosine_similarity
-    assert cos(cat, kitten, dim=0) > cos(cat, tax, dim=0)
+def test_quick_base_matches_its_build_record():
+    """The shipped weights are the ones the record describes (size and digest)."""
+    from transformers import BertForMaskedLM
+
+    from embedlab.build_base import shipped_build_record
+    from embedlab.pretraining import weights_digest
+
+    record = shipped_build_record()
+    model = BertForMaskedLM.from_pretrained(el.models.quick_base_path(), dtype=torch.float16)
+    assert model.config.num_hidden_layers == record["settings"]["num_hidden_layers"]
+    assert model.config.hidden_size == record["settings"]["hidden_size"]
+    assert weights_digest(model) == record["fp16_digest"]
+    assert record["final_loss"] < 6.0  # it learned far past uniform guessing (10.3)
 
 
-def test_book_model_falls_back_to_standin_offline():
+def test_quick_base_is_a_language_model_not_a_sentence_model():
+    """It fills in a blank with a fitting word, and its untrained STS-B score is a base model's."""
+    from transformers import AutoTokenizer, BertForMaskedLM
+
+    from embedlab.build_base import shipped_build_record
+    from embedlab.pretraining import fill_mask
+
+    folder = el.models.quick_base_path()
+    model = BertForMaskedLM.from_pretrained(folder, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    guesses = [w for w, _ in fill_mask(model, tokenizer, "two dogs are [MASK] in the snow.", top_k=10)]
+    assert {"playing", "running", "sitting", "standing", "walking"} & set(guesses)
+    untrained = shipped_build_record()["sts_probe"][-1]["mean"]
+    assert 0.2 < untrained < 0.6  # a language model: far below a sentence model's 0.87
+
+
+def test_book_model_falls_back_to_the_quick_base_offline():
     model = el.load_base_model(el.FULL)
-    assert "stand-in" in model.embedlab_source and "not reachable" in model.embedlab_source
+    assert "masked-LM" in model.embedlab_source and "not reachable" in model.embedlab_source
 
 
 def test_unknown_pooling_is_rejected():

@@ -43,7 +43,7 @@ def test_run_recipe_trains_scores_saves_and_records(small_run):
     assert set(REQUIRED_KEYS) <= set(record)
     assert record["recipe"] == "mnr-soft" and record["profile"] == "quick"
     assert record["n_train"] == len(el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
-    assert record["model_path"].endswith("test_notebook--mnr-soft--quick")
+    assert record["model_path"].endswith("test_notebook--mnr-soft--quick--seed42")
     reloaded = SentenceTransformer(record["model_path"])
     assert reloaded.encode(["hello"]).shape == (1, 128)
     assert small_run.peak_memory_mb > 0 and small_run.seconds > 0
