@@ -230,12 +230,17 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
         diagnosis.details.append(f"  ok   {GENRE_FILE.path} from the offline folder")
     else:
         diagnosis.details.append(f"  note {GENRE_FILE.path} missing (optional)")
-    mnli = folder / "mnli" / "train.jsonl"
-    if mnli.is_file() and (rows := count_rows(mnli)) < profile.n_train:
+    files = [folder / f"{entry}.jsonl" for entry in profile.train_splits]
+    rows = sum(count_rows(path) for path in files if path.is_file())
+    if all(path.is_file() for path in files) and rows < profile.n_train:
+        what = (
+            "the offline MNLI train split has"
+            if profile.train_splits == ("mnli/train",)
+            else f"the offline training splits ({', '.join(profile.train_splits)}) have"
+        )
         diagnosis.problems.append(
             Problem(
-                f"the offline MNLI train split has {rows:,} rows; the {profile.name} profile "
-                f"trains on {profile.n_train:,}",
+                f"{what} {rows:,} rows; the {profile.name} profile trains on {profile.n_train:,}",
                 f"use a kit downloaded for it (embedlab-labkit download --profile {profile.name}),"
                 f" or {PROFILE_ENV}=quick",
             )

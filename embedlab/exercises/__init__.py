@@ -19,6 +19,7 @@ Adding an exercise: write ``check_<name>(answer) -> success message`` in the not
 from __future__ import annotations
 
 from ._core import EXERCISES, CheckResult, NotAttempted, Wrong, exercise, is_placeholder
+from .nb00_pretraining import check_mask_tokens, check_masked_lm_loss
 from .nb01_contrastive import check_cosine, check_most_similar_pair, check_sentiment_triplets
 from .nb02_softmax import check_mean_pooling, check_nli_label_mapping, check_softmax_features
 from .nb03_cosine import check_cosent_loss, check_cosine_similarity_loss, check_similarity_target
@@ -34,6 +35,8 @@ __all__ = [
     "Wrong",
     "exercise",
     "is_placeholder",
+    "check_masked_lm_loss",
+    "check_mask_tokens",
     "check_cosine",
     "check_most_similar_pair",
     "check_sentiment_triplets",
