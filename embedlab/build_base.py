@@ -3,7 +3,7 @@
 Pre-trains a small BERT by masked-LM (:mod:`embedlab.pretraining`) on the offline NLI
 sentences, probing STS-B along the way, and writes it where the package ships it:
 
-    embedlab/base_model/model.safetensors   weights (fp16 on disk; loaded as fp32)
+    embedlab/base_model/model.safetensors   weights (16-bit precision, stored as 32-bit)
     embedlab/base_model/config.json, tokenizer files
     embedlab/base_model/build.json          settings, time, loss curve, STS-B probe, digest
 
@@ -120,8 +120,11 @@ def build_base(
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    result.model.to(torch.float16)
-    record["fp16_digest"] = weights_digest(result.model)  # what the shipped file holds
+    # rounded to 16-bit precision (what the notebooks need), stored as 32-bit floats so that
+    # every loader (CrossEncoder, TSDAE's decoder) gets float32 weights without being told
+    result.model.to(torch.float16).to(torch.float32)
+    record["shipped_digest"] = weights_digest(result.model)  # what the shipped file holds
+    record["shipped_precision"] = "the build's weights rounded to 16-bit floats, stored as 32-bit"
     result.model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
     (partial / BUILD_RECORD).write_text(json.dumps(record, indent=1) + "\n")

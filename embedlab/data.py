@@ -96,16 +96,21 @@ def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) 
             "folder of the datasets in the Hub's schema (in this repository's CI: "
             f"{DATA_DIR_ENV}=../shared/data; teachers: see 'embedlab-labkit' in the README)."
         )
-    if n_rows is not None:
-        if n_rows > len(dataset):
-            raise InputError(
-                f"asked for {n_rows:,} rows of {name} {split}, but the {source} has only "
-                f"{len(dataset):,}. Ask for at most {len(dataset):,} rows, or load from the Hub "
-                "for the complete split."
-            )
-        dataset = dataset.select(range(n_rows))
+    dataset = _first_rows(dataset, n_rows, f"rows of {name} {split}", f"the {source} has only")
     log.info("loaded %s %s: %d rows from %s", name, split, len(dataset), source)
     return dataset
+
+
+def _first_rows(dataset: Dataset, n_rows: int | None, what: str, holder: str) -> Dataset:
+    """The first ``n_rows`` rows (all for ``None``); more than exist is a clear error."""
+    if n_rows is None:
+        return dataset
+    if n_rows > len(dataset):
+        raise InputError(
+            f"asked for {n_rows:,} {what}, but {holder} {len(dataset):,}. Ask for at most "
+            f"{len(dataset):,}, or load from the Hub for the complete split(s)."
+        )
+    return dataset.select(range(n_rows))
 
 
 def require_columns(dataset: Dataset, columns: list[str] | tuple[str, ...]) -> None:
@@ -189,17 +194,14 @@ def load_training_nli(
     for entry in splits:
         name, _, split = entry.partition("/")
         if not split:
-            raise InputError(f"a training split is written 'name/split', e.g. 'mnli/train'; got {entry!r}")
-        parts.append(load_nli(name, split, folder=folder).select_columns(["premise", "hypothesis", "label"]))
-    joined = parts[0] if len(parts) == 1 else concatenate_datasets(parts).shuffle(seed=0)
-    if n_rows is not None:
-        if n_rows > len(joined):
             raise InputError(
-                f"asked for {n_rows:,} training rows, but {' + '.join(splits)} hold only "
-                f"{len(joined):,} labelled rows here. Ask for at most {len(joined):,}, or load "
-                "from the Hub for the complete splits."
+                f"a training split is written 'name/split', e.g. 'mnli/train'; got {entry!r}"
             )
-        joined = joined.select(range(n_rows))
+        parts.append(
+            load_nli(name, split, folder=folder).select_columns(["premise", "hypothesis", "label"])
+        )
+    joined = parts[0] if len(parts) == 1 else concatenate_datasets(parts).shuffle(seed=0)
+    joined = _first_rows(joined, n_rows, "training rows", f"{' + '.join(splits)} hold only")
     return joined.flatten_indices()
 
 

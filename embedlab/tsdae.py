@@ -148,7 +148,10 @@ def rebuild(loss: DenoisingAutoEncoderLoss, damaged: str, *, max_tokens: int = 2
     decoder.eval()
     try:
         features = encoder.preprocess([damaged])
-        features = {k: v.to(encoder.device) for k, v in features.items()}
+        features = {
+            k: v.to(encoder.device) if isinstance(v, torch.Tensor) else v
+            for k, v in features.items()
+        }
         vector = encoder(features)["sentence_embedding"][:, None]  # (1, 1, dim)
         ids = torch.tensor([[tokenizer.cls_token_id]], device=encoder.device)
         for _ in range(max_tokens):

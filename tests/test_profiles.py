@@ -51,4 +51,4 @@ def test_with_changes_rejects_bad_values(changes, message):
 
 def test_with_changes_returns_a_changed_copy():
     smaller = el.QUICK.with_changes(n_train=100)
-    assert smaller.n_train == 100 and el.QUICK.n_train == 6_000
+    assert smaller.n_train == 100 and el.QUICK.n_train == 39_664
