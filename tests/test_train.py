@@ -35,4 +35,4 @@ def test_too_many_rows_is_an_input_error_not_a_traceback(tmp_path, capsys):
         str(tmp_path),
     ]
     assert main(argv) == 2
-    assert "asked for 99,999 rows of mnli train" in capsys.readouterr().err
+    assert "asked for 99,999 training rows" in capsys.readouterr().err
