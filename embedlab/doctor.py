@@ -39,6 +39,7 @@ MEASURED_SECONDS: dict[tuple[str, str], int] = {
     ("quick", "01_contrastive_intuition"): 75,
     ("quick", "02_softmax_loss"): 1125,
     ("quick", "03_cosine_similarity_loss"): 1685,
+    ("quick", "04_mnr_loss_and_hard_negatives"): 1894,
     ("quick", "05_finetuning_pretrained"): 438,
     ("quick", "06_augmented_sbert"): 391,
     ("quick", "07_tsdae_domain_adaptation"): 222,

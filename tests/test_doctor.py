@@ -109,7 +109,7 @@ def test_start_prints_the_short_report_once(capsys):
     out = capsys.readouterr().out
     assert out.startswith("notebook: 04_mnr_loss_and_hard_negatives\n")
     assert out.count("profile : quick") == 1 and out.count("hub     :") == 1
-    assert "run time: about 4 min 24 s" in out
+    assert "run time: about 31 min 34 s" in out
 
 
 def test_main_exit_code_follows_blocking_problems(monkeypatch, capsys):
