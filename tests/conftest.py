@@ -35,10 +35,12 @@ def standin():
 
 # --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
 # Each notebook runs in one kernel, so all its cells must go to the same worker, in order.
-# Notebooks 02-04 form one chain (03 and 04 read the seeds 02 and 03 wrote to the ledger);
-# every other notebook is a group of its own, so the other worker takes them meanwhile. Under xdist each worker's PyTorch (and each kernel it
+# Notebooks 03 and 04 form one chain (04 reads the seeds 03 wrote to the ledger). Every other
+# notebook is a group of its own; 02 runs on the other worker meanwhile (xdist hands out the
+# largest groups first) and has recorded its softmax seeds long before 04 reads them; if 03
+# gets there first, el.ensure_recorded trains the same seed-42 run it would have read. Under xdist each worker's PyTorch (and each kernel it
 # starts) uses one thread, so that two workers share two cores without oversubscribing them.
-CHAIN = ("02_", "03_", "04_")
+CHAIN = ("03_", "04_")
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
