@@ -14,7 +14,10 @@ All three functions return triplets with columns anchor, positive, negative.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import random
+import sys
 
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
@@ -82,6 +85,30 @@ def random_negatives(pairs: Dataset, *, seed: int = 42) -> Dataset:
     return Dataset.from_dict({"anchor": anchors, "positive": positives, "negative": negatives})
 
 
+@contextlib.contextmanager
+def _quiet_mining(model: SentenceTransformer):
+    """Hide the progress bars ``mine_hard_negatives`` draws even with ``verbose=False`` (it
+    encodes with ``show_progress_bar=True`` and ranks through tqdm's ``trange``)."""
+    module = sys.modules[mine_hard_negatives.__module__]
+    original_trange = getattr(module, "trange", None)
+    if original_trange is not None:
+        module.trange = lambda *args, **kwargs: range(*args)
+    for name in ("encode_document", "encode_query"):
+        method = getattr(model, name)
+        setattr(model, name, functools.partial(_without_bar, method))
+    try:
+        yield
+    finally:
+        if original_trange is not None:
+            module.trange = original_trange
+        for name in ("encode_document", "encode_query"):
+            delattr(model, name)  # back to the class's method
+
+
+def _without_bar(method, *args, **kwargs):
+    return method(*args, **{**kwargs, "show_progress_bar": False})
+
+
 def mined_negatives(
     pairs: Dataset,
     model: SentenceTransformer,
@@ -104,21 +131,22 @@ def mined_negatives(
         raise InputError(f"need 0 <= range_min < range_max, got {range_min} and {range_max}")
     if not 0 <= relative_margin < 1:
         raise InputError(f"relative_margin must be in [0, 1), got {relative_margin}")
-    mined = mine_hard_negatives(
-        pairs.select_columns(["anchor", "positive"]),
-        model,
-        anchor_column_name="anchor",
-        positive_column_name="positive",
-        corpus=corpus,
-        range_min=range_min,
-        range_max=range_max,
-        relative_margin=relative_margin,
-        num_negatives=1,
-        sampling_strategy="top",
-        output_format="triplet",
-        batch_size=64,
-        verbose=False,
-    )
+    with _quiet_mining(model):
+        mined = mine_hard_negatives(
+            pairs.select_columns(["anchor", "positive"]),
+            model,
+            anchor_column_name="anchor",
+            positive_column_name="positive",
+            corpus=corpus,
+            range_min=range_min,
+            range_max=range_max,
+            relative_margin=relative_margin,
+            num_negatives=1,
+            sampling_strategy="top",
+            output_format="triplet",
+            batch_size=64,
+            verbose=False,
+        )
     return mined
 
 

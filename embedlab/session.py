@@ -13,10 +13,10 @@ from .doctor import short_report
 from .errors import EmbedlabError
 from .profiles import Profile, get_profile
 
-__all__ = ["start", "describe_setup"]
+__all__ = ["start", "describe_setup", "quiet_libraries"]
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Hide loading bars and info chatter; training keeps its progress bar."""
     import datasets
     import transformers
@@ -59,7 +59,7 @@ def start(notebook: str, *, profile: str | None = None) -> Profile:
     """
     from transformers import set_seed
 
-    _quiet_libraries()
+    quiet_libraries()
     _show_embedlab_errors_briefly()
     chosen = get_profile(profile)
     set_seed(chosen.seed)

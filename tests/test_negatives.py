@@ -72,3 +72,16 @@ def test_split_by_premise_keeps_premises_apart():
     assert not set(train["premise"]) & set(held["premise"])
     with pytest.raises(el.InputError, match="n_held_out=3"):
         el.split_by_premise(groups, n_held_out=3)
+
+
+def test_mining_draws_no_progress_bar(capsys):
+    """mine_hard_negatives draws a similarity bar even with verbose=False; embedlab hides it."""
+    import embedlab as el
+
+    rows = el.load_nli("mnli", "validation_matched", n_rows=400)
+    pairs = el.contradiction_triplets(rows).select_columns(["anchor", "positive"])
+    judge = el.load_pretrained_model(max_seq_length=32)
+    el.mined_negatives(pairs, judge, range_min=1, range_max=5, relative_margin=0.0)
+    err = capsys.readouterr().err
+    assert "Computing similarity scores" not in err and "Batches" not in err
+    assert "encode_query" not in vars(judge)  # the model is left as it was
