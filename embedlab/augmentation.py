@@ -63,7 +63,7 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
     """The body the cross-encoder starts from, and a short name: the profile's base model.
 
     The book uses bert-base-uncased (full profile). The quick profile, or any profile without
-    the Hub, uses embedlab's stand-in, the same body as the bi-encoders of notebooks 02-04.
+    the Hub, uses embedlab's quick base, the same body as the bi-encoders of notebooks 02-04.
     """
     name = profile.base_model
     if name == STANDIN or not (hub_reachable() or Path(name).is_dir()):

@@ -99,7 +99,7 @@ def main_process_first() -> Iterator[None]:
     """Run the block in the main process first, then in the others (e.g. to fill a cache once).
 
     >>> with main_process_first():
-    ...     model = load_base_model(profile)     # the main process builds the stand-in once
+    ...     model = load_base_model(profile)     # the main process fills the caches once
     """
     if not is_main_process():
         wait_for_everyone()

@@ -100,7 +100,7 @@ def kit_models(profile: Profile) -> tuple[str, ...]:
     """Hub ids of the models ``profile`` loads.
 
     all-MiniLM-L6-v2 always: the pretrained model, the cross-encoder's body and the source of
-    the quick profile's stand-in; plus the base model unless it is the stand-in.
+    the cross-encoder's quick body; plus the base model unless it is embedlab's quick base.
     """
     names = [profile.pretrained_model, MINILM_HUB_ID]
     if profile.base_model != STANDIN:

@@ -162,7 +162,20 @@ def ledger_table(
     for column in ("untrained", "trained", "trained_std"):
         summary[column] = summary[column].round(4)
     summary["seconds"] = summary["seconds"].round(1)
-    order = ["notebook", "recipe", "profile", "base_model", "n_train", "untrained", "trained",
-             "trained_std", "seeds", "book", "seconds", "peak_memory_mb", "time"]
+    order = [
+        "notebook",
+        "recipe",
+        "profile",
+        "base_model",
+        "n_train",
+        "untrained",
+        "trained",
+        "trained_std",
+        "seeds",
+        "book",
+        "seconds",
+        "peak_memory_mb",
+        "time",
+    ]
     summary = summary[order].sort_values("time", kind="stable")
     return summary.reset_index(drop=True)

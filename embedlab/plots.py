@@ -177,8 +177,15 @@ def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B valida
         errors = None
         if column == "trained" and "trained_std" in table:
             errors = table["trained_std"].astype(float).fillna(0).to_numpy()
-        bars = ax.bar(x + (k - 1) * width, np.nan_to_num(values), width, label=column, color=colour,
-                      yerr=errors, capsize=3 if errors is not None else 0)
+        bars = ax.bar(
+            x + (k - 1) * width,
+            np.nan_to_num(values),
+            width,
+            label=column,
+            color=colour,
+            yerr=errors,
+            capsize=3 if errors is not None else 0,
+        )
         for bar, value in zip(bars, values):
             if not np.isnan(value):
                 ax.text(

@@ -71,7 +71,7 @@ class Profile:
         if not 0 < self.learning_rate < 1:
             raise InputError(
                 f"learning_rate={self.learning_rate!r} is out of range; use a value in (0, 1), "
-                "for example 2e-5 for a pretrained model or 1e-3 for the quick stand-in"
+                "for example 2e-5 for a pretrained model or 1e-4 for the quick base"
             )
         if self.warmup_steps < 0:
             raise InputError(f"warmup_steps={self.warmup_steps!r} must be >= 0")

@@ -105,7 +105,7 @@ class Recipe:
         return profile.base_model if self.start == "base" else profile.pretrained_model
 
     def load_model(self, profile: Profile) -> SentenceTransformer:
-        """The untrained starting model (the stand-in replaces bert-base when offline)."""
+        """The untrained starting model (the quick base replaces bert-base when offline)."""
         if self.start == "base":
             return load_base_model(profile)
         return load_pretrained_model(
@@ -134,7 +134,7 @@ def _beyond_mnr_soft(
 
 
 _SUITE = [
-    # the book's recipes, from bert-base-uncased (quick: the stand-in)
+    # the book's recipes, from bert-base-uncased (quick: embedlab's masked-LM base)
     Recipe("softmax", "02_softmax_loss", "softmax", _softmax_pairs),
     Recipe("cosine", "03_cosine_similarity_loss", "cosine", _cosine_pairs),
     Recipe("cosent", "03_cosine_similarity_loss", "cosent", _cosine_pairs),

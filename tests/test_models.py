@@ -48,7 +48,9 @@ def test_quick_base_is_a_language_model_not_a_sentence_model():
     folder = el.models.quick_base_path()
     model = BertForMaskedLM.from_pretrained(folder, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    guesses = [w for w, _ in fill_mask(model, tokenizer, "two dogs are [MASK] in the snow.", top_k=10)]
+    guesses = [
+        w for w, _ in fill_mask(model, tokenizer, "two dogs are [MASK] in the snow.", top_k=10)
+    ]
     assert {"playing", "running", "sitting", "standing", "walking"} & set(guesses)
     untrained = shipped_build_record()["sts_probe"][-1]["mean"]
     assert 0.2 < untrained < 0.6  # a language model: far below a sentence model's 0.87
