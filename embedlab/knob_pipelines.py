@@ -17,7 +17,7 @@ from typing import Any
 
 from . import augmentation as aug
 from . import tsdae
-from .data import cosine_pairs, load_nli
+from .data import cosine_pairs, load_nli, load_training_nli
 from .evaluation import stsb_evaluator
 from .explorers import item_set
 from .knob_recipes import nli_pair_map, panel_profile
@@ -25,13 +25,8 @@ from .knobs import KNOBS, Knob, MapSet, RecipeSpec, TrainingPlan, register_recip
 from .models import load_base_model, load_pretrained_model
 from .profiles import Profile
 
-__all__ = ["augsbert_plan", "tsdae_plan", "genre_map", "CROSS_ENCODER_SETTINGS"]
+__all__ = ["augsbert_plan", "tsdae_plan", "genre_map"]
 
-# The cross-encoder's own settings, as notebook 06 (not knobs: the panel is about the silver set).
-CROSS_ENCODER_SETTINGS = {
-    "quick": {"epochs": 3, "learning_rate": 1e-3, "batch_size": 32},  # small stand-in body
-    "full": {"epochs": 1, "learning_rate": 2e-5, "batch_size": 16},  # the book's BERT settings
-}
 HELD_BACK = 300  # labelled pairs after gold and new ones: the cross-encoder's accuracy
 
 N_SILVER = Knob(
@@ -47,22 +42,23 @@ N_SILVER = Knob(
 def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     """Gold pairs -> cross-encoder -> new pairs by ``pairing`` -> silver labels -> a plan.
 
-    The plan trains the base model with CosineSimilarityLoss on gold + silver (duplicates
-    dropped); its ledger extras hold the cross-encoder's held-back accuracy and the silver
-    set's size and share of positives.
+    As notebook 06: the pairs come from the profile's NLI training rows, and the plan trains
+    the base model on gold + silver (duplicates dropped) with the profile's bi-encoder loss
+    (:func:`embedlab.augmentation.bi_encoder_loss`); its ledger extras hold the
+    cross-encoder's held-back accuracy and the silver set's size and share of positives.
     """
     n_gold, n_new, pairing = settings["n_pairs"], settings["n_silver"], settings["pairing"]
-    mnli = load_nli("mnli", "train", n_rows=n_gold + n_new + HELD_BACK)  # clear error if short
-    pairs = cosine_pairs(mnli)
+    rows = load_training_nli(profile.train_splits, n_rows=n_gold + n_new + HELD_BACK)
+    pairs = cosine_pairs(rows)
     gold = pairs.select(range(n_gold))
     held_back = pairs.select(range(n_gold + n_new, len(pairs)))
     base, _ = aug.cross_encoder_base(profile)
-    ce_settings = CROSS_ENCODER_SETTINGS["quick" if profile.name == "quick" else "full"]
+    # the teacher's own settings, as notebook 06 (not knobs: the panel is about the silver set)
     cross_encoder, _ = aug.train_cross_encoder(
-        gold, profile, base=base, max_length=2 * profile.max_seq_length, **ce_settings
+        gold, profile, base=base, **aug.teacher_settings(profile)
     )
     if pairing == "given":
-        candidates = aug.given_pairs(mnli.select(range(n_gold, n_gold + n_new)))
+        candidates = aug.given_pairs(rows.select(range(n_gold, n_gold + n_new)))
     elif pairing == "random":
         candidates = aug.random_pairs(gold, n_new, seed=profile.seed)
     else:
@@ -70,18 +66,20 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
         top_k = max(1, n_new // len(set(gold["sentence1"])))
         candidates = aug.semantic_pairs(gold, embedder, top_k=top_k)
     silver = aug.label_pairs(cross_encoder, candidates)
-    train_dataset = aug.gold_plus_silver(gold, silver)
+    labelled = aug.gold_plus_silver(gold, silver)
+    loss = aug.bi_encoder_loss(profile)
+    train_dataset = aug.bi_encoder_dataset(labelled, loss)
     report = aug.classification_report(cross_encoder, held_back)
     return TrainingPlan(
         model=load_base_model(profile),
-        loss="cosine",
+        loss=loss,
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         extra={
             "cross_encoder_accuracy": report["accuracy"],
             "majority_baseline": report["majority_baseline"],
             "n_gold": n_gold,
-            "n_silver": len(train_dataset) - n_gold,
+            "n_silver": len(labelled) - n_gold,
             "silver_positive_rate": round(sum(silver["score"]) / max(1, len(silver)), 3),
         },
     )

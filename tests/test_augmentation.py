@@ -67,9 +67,21 @@ def test_cross_encoder_needs_both_classes():
         aug.train_cross_encoder(one_class, el.QUICK)
 
 
-def test_cross_encoder_base_is_the_quick_base_offline():
-    path, name = aug.cross_encoder_base(el.FULL)  # bert-base-uncased needs the Hub
-    assert name == "embedlab-bert-4x128" and path == str(el.models.quick_base_path())
+def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():
+    for profile in (el.QUICK, el.FULL):  # offline, bert-base-uncased (full) is not at hand
+        path, name = aug.cross_encoder_base(profile)
+        assert name == "all-MiniLM-L6-v2" and path == el.models.pretrained_model_path()
+    assert aug.teacher_settings(el.QUICK)["learning_rate"] == 5e-5
+    assert aug.teacher_settings(el.FULL) == aug.TEACHER_SETTINGS["full"]
+
+
+def test_graded_silver_keeps_the_teachers_probabilities():
+    cross_encoder = el.load_cross_encoder(num_labels=1)
+    pairs = _gold().select_columns(["sentence1", "sentence2"])
+    graded = aug.label_pairs(cross_encoder, pairs, graded=True)["score"]
+    hard = aug.label_pairs(cross_encoder, pairs)["score"]
+    assert all(0.0 < g < 1.0 for g in graded)
+    assert hard == [1.0 if g >= 0.5 else 0.0 for g in graded]
 
 
 def test_cross_encoder_record_and_speed_comparison(standin):
@@ -88,3 +100,16 @@ def test_cross_encoder_record_and_speed_comparison(standin):
     speed = aug.speed_comparison(standin, cross_encoder, _gold())
     assert speed["n_pairs"] == 4 and speed["bi_seconds"] > 0 and speed["cross_seconds"] > 0
     assert speed["search_10k_cross_seconds"] > speed["search_10k_bi_seconds"]
+
+
+def test_the_bi_encoder_trains_on_positives_with_mnr_and_on_scores_with_cosine():
+    assert aug.bi_encoder_loss(el.QUICK) == "mnr" and aug.bi_encoder_loss(el.FULL) == "cosine"
+    positives = aug.bi_encoder_dataset(_gold(), "mnr")
+    assert positives.column_names == ["anchor", "positive"]
+    assert positives["anchor"] == ["a cat sleeps", "a dog runs", "stocks fell"]  # score 0 dropped
+    graded = _gold().map(lambda row: {"score": row["score"] * 0.6})  # 0.6 counts as positive
+    assert len(aug.positive_pairs(graded)) == 3
+    assert aug.bi_encoder_dataset(_gold(), "cosine").to_dict() == _gold().to_dict()
+    negatives_only = _gold().select([3])
+    with pytest.raises(el.InputError, match="no pair has a score of 0.5"):
+        aug.positive_pairs(negatives_only)

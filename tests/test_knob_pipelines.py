@@ -1,8 +1,9 @@
 """The knob panels of notebooks 06-07: their knobs, checks and the plans they build."""
 
 import embedlab as el
+from embedlab import augmentation as aug
 from embedlab import knobs
-from embedlab.knob_pipelines import CROSS_ENCODER_SETTINGS, augsbert_plan, tsdae_plan
+from embedlab.knob_pipelines import augsbert_plan, tsdae_plan
 
 
 def test_pipeline_panels_show_the_knobs_that_teach_them():
@@ -43,16 +44,16 @@ def test_tsdae_plan_damages_captions_for_a_cls_model():
 
 
 def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch):
-    quick = {**CROSS_ENCODER_SETTINGS["quick"], "epochs": 1}  # the plan, not its quality
-    monkeypatch.setitem(CROSS_ENCODER_SETTINGS, "quick", quick)
+    quick = {**aug.TEACHER_SETTINGS["quick"], "epochs": 1}  # the plan, not its quality
+    monkeypatch.setitem(aug.TEACHER_SETTINGS, "quick", quick)
     settings = el.validate_settings(
         "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.QUICK
     )
     plan = augsbert_plan(settings, el.QUICK)
-    assert plan.loss == "cosine"
-    assert plan.train_dataset.column_names == ["sentence1", "sentence2", "score"]
-    assert len(plan.train_dataset) == 200 + plan.extra["n_silver"]
+    assert plan.loss == aug.bi_encoder_loss(el.QUICK) == "mnr"  # positives only, as notebook 06
+    assert plan.train_dataset.column_names == ["anchor", "positive"]
     assert 0 < plan.extra["n_silver"] <= 100
-    assert set(plan.train_dataset["score"][200:]) <= {0.0, 1.0}
+    silver_positives = round(plan.extra["silver_positive_rate"] * plan.extra["n_silver"])
+    assert 0 < len(plan.train_dataset) <= 200 + silver_positives
     assert 0 <= plan.extra["cross_encoder_accuracy"] <= 1
     assert knobs.recipe_spec("augsbert").ledger_name(settings) == "panel-augsbert-random"
