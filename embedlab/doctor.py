@@ -40,9 +40,9 @@ MEASURED_SECONDS: dict[tuple[str, str], int] = {
     ("quick", "02_softmax_loss"): 1125,
     ("quick", "03_cosine_similarity_loss"): 1685,
     ("quick", "04_mnr_loss_and_hard_negatives"): 1894,
-    ("quick", "05_finetuning_pretrained"): 438,
-    ("quick", "06_augmented_sbert"): 391,
-    ("quick", "07_tsdae_domain_adaptation"): 222,
+    ("quick", "05_finetuning_pretrained"): 904,  # three seeds and a control since 2026-12-02
+    ("quick", "06_augmented_sbert"): 768,  # MiniLM teacher, five arms x three seeds
+    ("quick", "07_tsdae_domain_adaptation"): 543,  # three seeds since 2026-12-02
 }
 MEASURED_ON = {"quick": "a 2-core CPU"}  # the machine each profile's times come from
 KEY_LIBRARIES = ("torch", "sentence-transformers", "transformers", "datasets")

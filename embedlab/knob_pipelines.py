@@ -96,7 +96,7 @@ def tsdae_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     model = load_base_model(profile, pooling="cls")
     return TrainingPlan(
         model=model,
-        loss=tsdae.tsdae_loss(model),
+        loss=tsdae.tsdae_loss(model, seed=profile.seed),
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         overrides={"target_evaluator": stsb_evaluator(genre="main-captions")},

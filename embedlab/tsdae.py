@@ -24,6 +24,7 @@ import torch
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+from transformers import set_seed
 
 from .data import require_columns
 from .errors import InputError
@@ -116,17 +117,19 @@ def denoising_pairs(sentences: list[str], ratio: float = 0.6, *, seed: int = 42)
     )
 
 
-def tsdae_loss(model: SentenceTransformer) -> DenoisingAutoEncoderLoss:
+def tsdae_loss(model: SentenceTransformer, *, seed: int = 42) -> DenoisingAutoEncoderLoss:
     """``DenoisingAutoEncoderLoss`` with a decoder tied to ``model``'s encoder weights.
 
     The decoder is the encoder's architecture with cross-attention added: those new weights
-    start random, which the library reports at length; that report is silenced here.
+    start random (drawn from ``seed``, so that a run repeats), which the library reports at
+    length; that report is silenced here.
     """
     quiet = [logging.getLogger(n) for n in ("transformers.modeling_utils", "sentence_transformers")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.ERROR)
     try:
+        set_seed(seed)
         return DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
     finally:
         for logger, level in zip(quiet, levels, strict=True):

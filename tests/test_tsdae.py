@@ -1,6 +1,7 @@
 import random
 
 import pytest
+import torch
 
 import embedlab as el
 from embedlab import tsdae
@@ -55,3 +56,12 @@ def test_denoising_pairs_and_a_tsdae_step_on_the_standin():
     assert (model.encode(["A dog runs."]) != before).any()
     with pytest.raises(el.InputError, match="no sentences"):
         tsdae.denoising_pairs([])
+
+
+def test_the_decoders_new_weights_repeat_with_the_seed():
+    def cross_attention(seed: int):
+        loss = tsdae.tsdae_loss(el.load_base_model(el.QUICK, pooling="cls"), seed=seed)
+        return next(p for n, p in loss.decoder.named_parameters() if "crossattention" in n)
+
+    assert torch.equal(cross_attention(1), cross_attention(1))
+    assert not torch.equal(cross_attention(1), cross_attention(2))
