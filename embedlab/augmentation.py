@@ -149,8 +149,9 @@ def train_cross_encoder(
         profile: seed, precision and warm-up come from it.
         base: model whose body reads both sentences; default all-MiniLM-L6-v2.
         epochs, learning_rate, batch_size: training settings.
-        balance: weight the rarer class up (``pos_weight``). Off by default: measured on
-            MNLI, plain binary cross-entropy gave the better teacher.
+        balance: weight the rarer class up (``pos_weight``). Off by default: notebook 06's
+            teacher (all-MiniLM-L6-v2's body) learns both classes without it, predicting
+            about as many positives as there are.
         max_length: tokens of the joined pair; longer pairs are cut.
 
     Returns:
