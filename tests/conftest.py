@@ -35,12 +35,28 @@ def standin():
 
 # --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
 # Each notebook runs in one kernel, so all its cells must go to the same worker, in order.
-# Notebooks 03 and 04 form one chain (04 reads the seeds 03 wrote to the ledger). Every other
-# notebook is a group of its own; 02 runs on the other worker meanwhile (xdist hands out the
-# largest groups first) and has recorded its softmax seeds long before 04 reads them; if 03
-# gets there first, el.ensure_recorded trains the same seed-42 run it would have read. Under xdist each worker's PyTorch (and each kernel it
-# starts) uses one thread, so that two workers share two cores without oversubscribing them.
-CHAIN = ("03_", "04_")
+# Notebooks 03 and 04 form one chain (04 reads the cosine seeds 03 wrote to the ledger).
+# 04 also prints the spread of 02's softmax seeds in a checked cell, so 02 must have
+# recorded all three before 04 gets there (about 35 minutes into the chain): 02 (about
+# 19 minutes) must start at once on the other worker. `--dist loadgroup` hands out the
+# largest groups first, so 02 shares a group with 06 (02's cells first, by collection
+# order), which makes it larger than the chain; when 06 alone was larger than 02 and grew to
+# 13 minutes, 02 started too late and 04 printed two softmax seeds instead of three. Every
+# other notebook is a group of its own. If 03 reaches its comparison first,
+# el.ensure_recorded trains the same seed-42 softmax run it would have read.
+# Under xdist each worker's PyTorch (and each kernel it starts) uses one thread, so that two
+# workers share two cores without oversubscribing them.
+NOTEBOOK_GROUPS = {"03_": "chain", "04_": "chain", "02_": "02-then-06", "06_": "02-then-06"}
+
+
+def notebook_group(path: Path) -> str:
+    """The xdist group of a notebook: a shared name above, else the notebook's own name."""
+    if path.parent.name == "notebooks":
+        for prefix, group in NOTEBOOK_GROUPS.items():
+            if path.name.startswith(prefix):
+                return group
+    return path.stem
+
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -56,5 +72,4 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath))
         if path.suffix != ".ipynb":
             continue
-        in_chain = path.parent.name == "notebooks" and path.name.startswith(CHAIN)
-        item.add_marker(pytest.mark.xdist_group("chain" if in_chain else path.stem))
+        item.add_marker(pytest.mark.xdist_group(notebook_group(path)))

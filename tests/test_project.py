@@ -102,3 +102,19 @@ def test_ci_runs_the_readme_commands():
     readme, ci = (REPO / "README.md").read_text(), (REPO / ".ci" / "run").read_text()
     for command in ('pip install -e ".[dev]" -c constraints/cpu.txt', "pytest"):
         assert command in readme and command in ci
+
+
+def test_02_and_the_chain_are_the_first_notebook_groups_handed_out():
+    """xdist (--dist loadgroup) hands out the largest groups first, one to each worker: the
+    group holding 02 and the 03-04 chain must be those two, so that 02 has recorded its
+    softmax seeds before 04 prints their spread (tests/conftest.py)."""
+    from conftest import notebook_group
+
+    sizes: dict[str, int] = {}
+    for path in [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))]:
+        cells = nbformat.read(path, as_version=4).cells
+        group = notebook_group(path)
+        sizes[group] = sizes.get(group, 0) + sum(c.cell_type == "code" for c in cells)
+    largest = sorted(sizes, key=sizes.get, reverse=True)[:2]
+    assert set(largest) == {notebook_group(NOTEBOOKS[2]), "chain"}, sizes
+    assert notebook_group(NOTEBOOKS[2]) != "chain" and NOTEBOOKS[2].name.startswith("02_")
