@@ -32,11 +32,19 @@ from .errors import (  # noqa: E402
     EmbedlabError,
     InputError,
     ModelUnavailableError,
+    StorageError,
 )
 from .evaluation import evaluate_sts, pair_cosines, pair_features, stsb_evaluator  # noqa: E402
 from .explorers import embedding_maps, item_set, model_choices, similarity_view  # noqa: E402
 from .knobs import panel_recipes, register_recipe, run_knobs, validate_settings  # noqa: E402
-from .ledger import BOOK_SCORES, latest_run, ledger_table, read_ledger, record_run  # noqa: E402
+from .ledger import (  # noqa: E402
+    BOOK_SCORES,
+    check_runs_dir,
+    latest_run,
+    ledger_table,
+    read_ledger,
+    record_run,
+)
 from .losses import LOSSES, make_loss  # noqa: E402
 from .models import (  # noqa: E402
     load_base_model,
@@ -92,6 +100,7 @@ __all__ = [
     "DataUnavailableError",
     "ModelUnavailableError",
     "InputError",
+    "StorageError",
     "start",
     "get_profile",
     "device_name",
@@ -131,6 +140,7 @@ __all__ = [
     "verdict",
     "free_memory",
     "record_run",
+    "check_runs_dir",
     "read_ledger",
     "latest_run",
     "ledger_table",

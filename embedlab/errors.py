@@ -6,7 +6,13 @@ message (see :func:`embedlab.session.start`), never a library's deep stack trace
 
 from __future__ import annotations
 
-__all__ = ["EmbedlabError", "DataUnavailableError", "ModelUnavailableError", "InputError"]
+__all__ = [
+    "EmbedlabError",
+    "DataUnavailableError",
+    "ModelUnavailableError",
+    "InputError",
+    "StorageError",
+]
 
 
 class EmbedlabError(Exception):
@@ -23,3 +29,7 @@ class ModelUnavailableError(EmbedlabError):
 
 class InputError(EmbedlabError, ValueError):
     """An argument is out of range, of the wrong shape or unknown."""
+
+
+class StorageError(EmbedlabError, OSError):
+    """A folder embedlab writes to cannot be written (read-only, a file in the way)."""

@@ -15,6 +15,8 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
+from .errors import StorageError
+
 __all__ = [
     "DATA_DIR_ENV",
     "hub_reachable",
@@ -91,10 +93,18 @@ def runs_dir() -> Path:
     """Folder for trained models and the results ledger (``$EMBEDLAB_RUNS_DIR``, else ``runs/``).
 
     The default is ``runs/`` at the repository root (git-ignored); created on first use.
+    Raises :class:`~embedlab.errors.StorageError` when it cannot be created (a file in the
+    way, a read-only parent).
     """
     value = os.environ.get(RUNS_DIR_ENV)
     path = Path(value).expanduser() if value else _project_root() / "runs"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"the runs folder {path} cannot be created ({error.strerror or error}): "
+            f"set {RUNS_DIR_ENV} to a writable folder (or move what is in the way) and run again."
+        ) from error
     return path.resolve()
 
 

@@ -1,0 +1,106 @@
+"""The one schema of a ledger record: which keys a run's record has, and of which types.
+
+:func:`record_problems` is used on write (a record that breaks the schema is refused) and on
+read (a line that breaks it is skipped), so every record a table sees has these types.
+
+>>> record_problems({"recipe": "softmax", "seconds": "fast", ...})
+["'seconds' must be a number >= 0, got 'fast'", "missing 'model_path'", ...]
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+__all__ = ["REQUIRED_KEYS", "record_problems"]
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+
+def _amount(value: Any) -> bool:
+    return (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _seed(value: Any) -> bool:
+    return value is None or (isinstance(value, Integral) and not isinstance(value, bool))
+
+
+def _scores(value: Any) -> bool:
+    """A dict of score name -> number (``{}`` when a model has no such score)."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and (v is None or (isinstance(v, Real) and not isinstance(v, bool)))
+        for k, v in value.items()
+    )
+
+
+# key -> (check, what the check wants, in words)
+_REQUIRED = {
+    "notebook": (_name, "a non-empty string"),
+    "recipe": (_name, "a non-empty string"),
+    "profile": (_name, "a non-empty string"),
+    "base_model": (_text, "a string"),
+    "n_train": (_count, "a whole number >= 0"),
+    "seconds": (_amount, "a number >= 0"),
+    "peak_memory_mb": (_amount, "a number >= 0"),
+    "untrained": (_scores, "a dict of score name -> number"),
+    "trained": (_scores, "a dict of score name -> number"),
+    "model_path": (_text, "a string ('' when no model was saved)"),
+}
+_OPTIONAL = {
+    "seed": (_seed, "a whole number or null"),
+    "time": (_text, "a string"),
+    "device": (_text, "a string"),
+    "steps": (_count, "a whole number >= 0"),
+    "world_size": (_count, "a whole number >= 0"),
+    "batch_size": (_count, "a whole number >= 0"),
+    "epochs": (_amount, "a number >= 0"),
+    "learning_rate": (_amount, "a number >= 0"),
+    "untrained_target": (_scores, "a dict of score name -> number"),
+    "trained_target": (_scores, "a dict of score name -> number"),
+}
+REQUIRED_KEYS = tuple(_REQUIRED)
+_JSON_KINDS = {
+    type(None): "null",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def record_problems(record: Any) -> list[str]:
+    """Why ``record`` is not a valid ledger record, one phrase per problem; ``[]`` if it is.
+
+    Keys beyond the schema's are free (a recipe's own settings or results).
+    """
+    if not isinstance(record, dict):
+        kind = _JSON_KINDS.get(type(record), type(record).__name__)
+        return [f"a record must be a JSON object {{...}}, got {kind}"]
+    missing = [key for key in _REQUIRED if key not in record]
+    problems = [f"missing {', '.join(repr(k) for k in missing)}"] if missing else []
+    for key, (check, wanted) in (_REQUIRED | _OPTIONAL).items():
+        if key in record and not check(record[key]):
+            problems.append(f"{key!r} must be {wanted}, got {_shown(record[key])}")
+    return problems
