@@ -10,11 +10,13 @@ Lines files in the Hub's schema; the columns are the same either way.
 from __future__ import annotations
 
 import logging
+import numbers
 import random
 from pathlib import Path
 
 from datasets import Dataset, load_dataset
 
+from .datafiles import load_jsonl
 from .errors import DataUnavailableError, InputError
 from .sources import DATA_DIR_ENV, data_dir, hub_reachable
 
@@ -72,8 +74,7 @@ def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) 
         raise InputError(f"unknown dataset {name!r}; choose one of {sorted(_HUB)}")
     if split not in _SPLITS[name]:
         raise InputError(f"{name} has no split {split!r}; choose one of {list(_SPLITS[name])}")
-    if n_rows is not None and (not isinstance(n_rows, int) or n_rows < 1):
-        raise InputError(f"n_rows={n_rows!r} must be a whole number >= 1 (or None for all rows)")
+    n_rows = _check_n_rows(n_rows)
     local = data_dir(folder)
     if local is not None:
         path = _local_file(name, split, local)
@@ -83,7 +84,7 @@ def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) 
                 f"Point {DATA_DIR_ENV} at a folder with {_HUB[name][2]}/{split}.jsonl "
                 "(see README, 'Working offline'), or unset it to load from the Hub."
             )
-        dataset = load_dataset("json", data_files=str(path), split="train")
+        dataset = load_jsonl(path, name)  # a damaged file: an error naming its bad line
         source = f"offline copy {path.name} ({len(dataset):,} rows)"
     elif hub_reachable():
         repo, config, _ = _HUB[name]
@@ -99,6 +100,18 @@ def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) 
     dataset = _first_rows(dataset, n_rows, f"rows of {name} {split}", f"the {source} has only")
     log.info("loaded %s %s: %d rows from %s", name, split, len(dataset), source)
     return dataset
+
+
+def _check_n_rows(n_rows: object) -> int | None:
+    """``n_rows`` as an int >= 1 (NumPy integers too), or ``None`` for all rows."""
+    if n_rows is None:
+        return None
+    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
+        raise InputError(
+            f"n_rows={n_rows!r} must be a whole number >= 1, e.g. n_rows=1000 "
+            "(or None for all rows)"
+        )
+    return int(n_rows)
 
 
 def _first_rows(dataset: Dataset, n_rows: int | None, what: str, holder: str) -> Dataset:
@@ -123,10 +136,25 @@ def require_columns(dataset: Dataset, columns: list[str] | tuple[str, ...]) -> N
         )
 
 
+def _whole_label(value: object) -> bool:
+    """An int, or a float with nothing after the point (``2.0``); not 0.5, "0" or True."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or float(value).is_integer()
+
+
 def require_nli_labels(dataset: Dataset) -> None:
-    """Raise :class:`InputError` when a label is outside {0, 1, 2}."""
+    """Raise :class:`InputError` when a label is not a whole number in {0, 1, 2}."""
     require_columns(dataset, ["label"])
-    bad = sorted({int(v) for v in dataset["label"]} - set(NLI_LABELS))
+    values = set(dataset["label"])
+    odd = [v for v in values if not _whole_label(v)]
+    if odd:
+        raise InputError(
+            f"NLI labels must be whole numbers 0 (entailment), 1 (neutral) or 2 "
+            f"(contradiction); found {sorted(odd, key=repr)[:5]} in column 'label'. Fix the "
+            "data: fractional labels are not rounded, since 0.5 or 1.7 has no meaning."
+        )
+    bad = sorted({int(v) for v in values} - set(NLI_LABELS))
     if bad:
         raise InputError(
             f"NLI labels must be 0 (entailment), 1 (neutral) or 2 (contradiction); found {bad}. "
@@ -154,6 +182,7 @@ def load_nli(
     """
     if name not in ("mnli", "snli"):
         raise InputError(f"load_nli reads 'mnli' or 'snli', not {name!r}")
+    n_rows = _check_n_rows(n_rows)
     dataset = _load(name, split, None, folder)
     require_columns(dataset, ["premise", "hypothesis", "label"])
     if min(dataset["label"]) < 0:
@@ -226,7 +255,7 @@ def load_stsb_genres(*, folder: str | Path | None = None) -> dict[tuple[str, int
             f"STS-B genres need stsb/genre.jsonl in the offline data folder ({DATA_DIR_ENV}); "
             "it is not on the Hub's GLUE copy. Set the variable (see README, 'Working offline')."
         )
-    genres = load_dataset("json", data_files=str(path), split="train")
+    genres = load_jsonl(path, "genre")
     return {(r["split"], int(r["idx"])): r["genre"] for r in genres}
 
 
@@ -286,6 +315,11 @@ def mnr_triplets(dataset: Dataset, *, seed: int = 42) -> Dataset:
         raise InputError(
             f"need at least 2 entailment rows to draw random negatives, found {len(anchors)}; "
             "load more NLI rows"
+        )
+    if len(set(anchors)) < 2:  # every other row shares the premise: no negative to draw
+        raise InputError(
+            f"all {len(anchors)} entailment rows share one premise, so no row can lend another "
+            "a negative from a different premise; load rows with at least 2 distinct premises"
         )
     rng = random.Random(seed)
     negatives = []

@@ -9,7 +9,8 @@ reports the Spearman and Pearson correlation between cosine similarity and the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from sentence_transformers import SentenceTransformer
@@ -46,7 +47,7 @@ def stsb_evaluator(
     """
     dataset = load_stsb(split)
     if rows is not None:
-        dataset = dataset.select(rows)
+        dataset = dataset.select(_check_rows(rows, len(dataset), split))
     if genre is not None:
         genres = load_stsb_genres()
         known = sorted(set(genres.values()))
@@ -63,6 +64,24 @@ def stsb_evaluator(
         batch_size=batch_size,
         write_csv=False,
     )
+
+
+def _check_rows(rows: Iterable[int], n_rows: int, split: str) -> list[int]:
+    """``rows`` as a list of positions in STS-B ``split``; else :class:`InputError`."""
+    positions = list(rows)
+    odd = [r for r in positions if isinstance(r, bool) or not isinstance(r, numbers.Integral)]
+    if odd:
+        raise InputError(f"rows must be whole-number positions, got {odd[0]!r}")
+    outside = [r for r in positions if not 0 <= r < n_rows]
+    if outside:
+        raise InputError(
+            f"row {outside[0]:,} is outside STS-B {split}, which has {n_rows:,} rows "
+            f"(positions 0 to {n_rows - 1:,}); ask for at most {n_rows:,} rows, "
+            f"e.g. rows=range({min(len(positions), n_rows)}) or --eval-rows {n_rows}"
+        )
+    if not positions:
+        raise InputError("rows is empty; give at least one STS-B row to evaluate on")
+    return [int(r) for r in positions]
 
 
 def sts_scores(metrics: dict[str, float], name: str = STS_NAME) -> dict[str, float]:

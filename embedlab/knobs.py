@@ -33,6 +33,7 @@ from transformers import TrainerCallback
 from .errors import InputError
 from .plots import umap_coordinates
 from .profiles import Profile
+from .settings import as_number, check_setting
 from .training import RunResult, run_recipe
 
 __all__ = [
@@ -343,14 +344,11 @@ def _check_value(knob: Knob, value: Any, profile: Profile) -> Any:
             raise InputError(f"{knob.label} {value!r} is not offered; choose one of {knob.choices}")
         return value
     low, high = knob_bounds(knob, profile)
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise InputError(f"{knob.label} must be a number, got {value!r}")
+    value = as_number(knob.label, value)  # the shared check: NumPy numbers count
     if knob.kind == "int":
         if value != int(value):
-            raise InputError(f"{knob.label} must be a whole number, got {value!r}")
+            raise InputError(f"{knob.label} must be a whole number, got {_format(value)}")
         value = int(value)
-    else:
-        value = float(value)
     if not low <= value <= high:
         raise InputError(
             f"{knob.label} {_format(value)} is out of range for the {profile.name} profile: "
@@ -373,6 +371,8 @@ def validate_settings(
         raise InputError(f"recipe {spec.name!r} has no knob(s) {unknown}; it has {spec.knob_names}")
     merged = {**default_settings(spec, profile), **settings}
     checked = {name: _check_value(spec.knob(name), merged[name], profile) for name in merged}
+    for name, value in checked.items():
+        check_setting(name, value)  # the same check as every other door (bounds aside)
     if "batch_size" in checked and "n_pairs" in checked:
         if checked["batch_size"] > checked["n_pairs"]:
             raise InputError(

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,10 @@ LOSS_COLUMNS: dict[str, tuple[str, ...]] = {
 IN_BATCH_NEGATIVE_LOSSES = ("mnr", "cached-mnr", "gist")
 
 
+# numeric options of the losses above that must be numbers > 0
+_POSITIVE_OPTIONS = frozenset({"scale", "temperature", "mini_batch_size"})
+
+
 def make_loss(
     name: str,
     model: SentenceTransformer,
@@ -87,6 +92,19 @@ def make_loss(
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in LOSSES:
         raise InputError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+    if not isinstance(model, SentenceTransformer):
+        raise InputError(
+            f"make_loss({key!r}, model) needs a SentenceTransformer model, not a "
+            f"{type(model).__name__} ({str(model)[:40]!r}); load one first, e.g. "
+            "el.load_base_model(profile)"
+        )
+    for option in _POSITIVE_OPTIONS.intersection(options):
+        value = options[option]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+            raise InputError(
+                f"loss option {option}={value!r} must be a number > 0 "
+                f"(e.g. scale=20.0 for MNR, mini_batch_size=32 for cached MNR)"
+            )
     if gather_across_devices and key in IN_BATCH_NEGATIVE_LOSSES:
         options["gather_across_devices"] = True
     with torch.random.fork_rng():

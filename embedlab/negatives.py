@@ -75,6 +75,11 @@ def random_negatives(pairs: Dataset, *, seed: int = 42) -> Dataset:
     anchors, positives = list(pairs["anchor"]), list(pairs["positive"])
     if len(anchors) < 2:
         raise InputError("need at least two (anchor, positive) rows to draw random negatives")
+    if len(set(positives)) < 2:  # a negative must differ from the row's own positive
+        raise InputError(
+            f"all {len(positives)} rows have the same positive, so no row can take another's "
+            "positive as its negative; use rows with at least 2 distinct positives"
+        )
     rng = random.Random(seed)
     negatives = []
     for i in range(len(anchors)):

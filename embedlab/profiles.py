@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from .errors import InputError
+from .settings import check_setting
 
 __all__ = ["Profile", "QUICK", "FULL", "PROFILES", "get_profile", "device_name", "precision"]
 
@@ -50,31 +51,15 @@ class Profile:
                 f"unknown profile setting(s) {sorted(unknown)}; "
                 f"known: {[f.name for f in dataclasses.fields(self)]}"
             )
-        new = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        checked = {key: check_setting(key, value) for key, value in changes.items()}
+        new = dataclasses.replace(self, **checked)  # type: ignore[arg-type]
         new.validate()
         return new
 
     def validate(self) -> None:
-        """Raise :class:`InputError` when a setting is out of range."""
-        positive = [
-            "n_train",
-            "epochs",
-            "batch_size",
-            "max_seq_length",
-            "eval_steps",
-            "umap_points",
-        ]
-        for key in positive:
-            value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
-                raise InputError(f"profile setting {key}={value!r} must be a whole number >= 1")
-        if not 0 < self.learning_rate < 1:
-            raise InputError(
-                f"learning_rate={self.learning_rate!r} is out of range; use a value in (0, 1), "
-                "for example 2e-5 for a pretrained model or 1e-4 for the quick base"
-            )
-        if self.warmup_steps < 0:
-            raise InputError(f"warmup_steps={self.warmup_steps!r} must be >= 0")
+        """Raise :class:`InputError` when a setting is out of range (see :mod:`.settings`)."""
+        for f in dataclasses.fields(self):
+            check_setting(f.name, getattr(self, f.name))
 
 
 QUICK = Profile(

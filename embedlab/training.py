@@ -45,8 +45,10 @@ from .distributed import (
 from .errors import InputError
 from .evaluation import evaluate_sts, sts_scores, stsb_evaluator
 from .ledger import record_run
+from .loss_data import check_loss_data
 from .losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from .profiles import Profile, device_name, precision
+from .settings import check_overrides
 from .sources import runs_dir
 
 __all__ = [
@@ -140,13 +142,19 @@ def training_arguments(
     """
     mixed = precision()
     processes = world_size()
+    chosen = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
+    given = check_overrides({**chosen, "max_steps": max_steps})  # None: the profile's
+    epochs, batch_size, learning_rate, max_steps = (
+        given.get(key, getattr(profile, key, -1))
+        for key in ("epochs", "batch_size", "learning_rate", "max_steps")
+    )
     return SentenceTransformerTrainingArguments(
         output_dir=output_dir,
-        num_train_epochs=epochs or profile.epochs,
+        num_train_epochs=epochs,
         max_steps=max_steps,
-        per_device_train_batch_size=batch_size or profile.batch_size,
-        per_device_eval_batch_size=batch_size or profile.batch_size,
-        learning_rate=learning_rate or profile.learning_rate,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=batch_size,
+        learning_rate=learning_rate,
         warmup_steps=profile.warmup_steps,
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
@@ -196,7 +204,7 @@ def free_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def _check_dataset(loss_name: str | None, dataset: Dataset) -> None:
+def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Module) -> None:
     if not isinstance(dataset, Dataset):
         raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
     if len(dataset) == 0:
@@ -209,6 +217,7 @@ def _check_dataset(loss_name: str | None, dataset: Dataset) -> None:
                 f"the dataset has {dataset.column_names}. Build it with the matching helper "
                 "(nli_pairs, cosine_pairs, mnr_triplets) or rename/select its columns."
             )
+    check_loss_data(loss, dataset)  # labels and scores in the loss's range
 
 
 def train_model(
@@ -232,25 +241,27 @@ def train_model(
         first = train_dataset[0][train_dataset.column_names[0]]
         model.model_card_data.widget = [{"text": str(first)}]
     scratch = output_dir or tempfile.mkdtemp(prefix="embedlab-trainer-")
-    args = training_arguments(
-        profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
-    )
-    trainer = SentenceTransformerTrainer(
-        model=model,
-        args=args,
-        train_dataset=train_dataset,
-        loss=loss,
-        evaluator=evaluator,
-        callbacks=callbacks,
-    )
-    with PeakMemory() as peak:
-        start = time.perf_counter()
-        trainer.train()
-        seconds = time.perf_counter() - start
-    steps, history = trainer.state.global_step, list(trainer.state.log_history)
-    del trainer
-    if output_dir is None:
-        shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        args = training_arguments(
+            profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=train_dataset,
+            loss=loss,
+            evaluator=evaluator,
+            callbacks=callbacks,
+        )
+        with PeakMemory() as peak:
+            start = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - start
+        steps, history = trainer.state.global_step, list(trainer.state.log_history)
+        del trainer
+    finally:  # a failed run leaves no scratch folder behind
+        if output_dir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
     free_memory()
     return seconds, peak.mb, steps, history
 
@@ -289,7 +300,8 @@ def run_recipe(
     record).
     """
     loss_name = loss if isinstance(loss, str) else None
-    _check_dataset(loss_name, train_dataset)
+    overrides = check_overrides(overrides)  # the same checks as a profile's settings
+    _check_dataset(loss_name, train_dataset, loss)
     init_distributed()
     processes = world_size()
     if processes > 1:

@@ -1,0 +1,173 @@
+"""Reading the offline JSON Lines files safely: a damaged file is named with its bad line.
+
+A truncated or hand-edited file would otherwise fail deep inside ``datasets`` ("row 21"), or
+load with a missing value (``None``) or an impossible label that breaks a run much later.
+:func:`load_jsonl` loads a file and :func:`check_file` only checks one (the doctor); both
+raise :class:`~embedlab.errors.DataUnavailableError` naming the file, the line and the fix.
+
+>>> dataset = load_jsonl(folder / "mnli/train.jsonl", "mnli")
+>>> check_file(folder / "stsb/validation.jsonl", "stsb")        # rows, or the error
+1500
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from datasets import Dataset, load_dataset
+
+from .errors import DataUnavailableError
+
+__all__ = [
+    "DATA_COLUMNS",
+    "LABEL_RULES",
+    "line_problem",
+    "first_bad_line",
+    "table_problem",
+    "check_file",
+    "load_jsonl",
+    "damaged",
+]
+
+NLI = ("premise", "hypothesis", "label")
+STSB = ("sentence1", "sentence2", "label")
+GENRE = ("split", "idx", "genre", "source", "year")
+# dataset (the file's folder, or "genre") -> the columns embedlab reads
+DATA_COLUMNS: dict[str, tuple[str, ...]] = {"mnli": NLI, "snli": NLI, "stsb": STSB, "genre": GENRE}
+NLI_FILE_LABELS = (-1, 0, 1, 2)  # -1: no gold label (dropped when loading)
+
+
+def _nli_label(value: Any) -> str | None:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value in NLI_FILE_LABELS:
+            return None
+    return (
+        f"label {value!r} is not an NLI label; labels are 0 (entailment), 1 (neutral), "
+        "2 (contradiction) or -1 (no gold label)"
+    )
+
+
+def _stsb_label(value: Any) -> str | None:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not math.isnan(value) and 0 <= value <= 5:
+            return None
+    return f"label {value!r} is not an STS-B score; scores are numbers from 0 to 5"
+
+
+# dataset -> what is wrong with one label (None: nothing)
+LABEL_RULES: dict[str, Callable[[Any], str | None]] = {
+    "mnli": _nli_label,
+    "snli": _nli_label,
+    "stsb": _stsb_label,
+}
+
+
+def line_problem(line: str, kind: str) -> tuple[dict, str | None]:
+    """One JSON Lines record of dataset ``kind`` and what is wrong with it (``None``: nothing)."""
+    columns = DATA_COLUMNS[kind]
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        return {}, f"not valid JSON ({error})"
+    if not isinstance(record, dict):
+        return {}, f"not a JSON object but {type(record).__name__} {line.strip()[:40]}"
+    missing = [c for c in columns if c not in record]
+    if missing:
+        return record, f"lacks column(s) {missing}; each row needs {list(columns)}"
+    empty = [c for c in columns if record[c] is None]
+    if empty:
+        return record, f"column(s) {empty} are null; each row needs a value in each"
+    rule = LABEL_RULES.get(kind)
+    return record, rule(record["label"]) if rule else None
+
+
+def first_bad_line(path: Path, kind: str) -> tuple[int, str] | None:
+    """(line number, problem) of the first bad line of ``path``, or ``None`` if all are good."""
+    number = 0
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    problem = line_problem(line, kind)[1]
+                    if problem:
+                        return number, problem
+    except UnicodeDecodeError:
+        return number + 1, "not UTF-8 text"
+    return None
+
+
+def damaged(path: Path, line: int | None, problem: str) -> DataUnavailableError:
+    """The error for a damaged data file: the file, the line, the problem and the fix."""
+    where = f"{path}, line {line:,}" if line is not None else str(path)
+    return DataUnavailableError(
+        f"{where}: {problem}. The file is damaged or was edited: copy it again from the lab "
+        "kit or the shared data folder (see its README); `embedlab-labkit verify <folder>` "
+        "lists the first bad line of every file."
+    )
+
+
+def table_problem(table: pa.Table, kind: str) -> str | None:
+    """What is wrong with a loaded table of dataset ``kind``, found with Arrow (cheap)."""
+    columns = DATA_COLUMNS[kind]
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        return f"lacks column(s) {missing}"
+    if any(table.column(c).null_count for c in columns):
+        return "a null or missing value"
+    rule = LABEL_RULES.get(kind)
+    if rule is None:
+        return None
+    labels = table.column("label")
+    if not (pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type)):
+        return "labels that are not numbers"
+    if kind == "stsb":
+        extremes = [v.as_py() for v in pc.min_max(labels).values()]
+        bad = any(rule(v) for v in extremes if v is not None)
+        return "a score outside 0-5" if bad else None
+    if not pa.types.is_integer(labels.type):
+        return "a label that is not a whole number"
+    odd = [v for v in pc.unique(labels).to_pylist() if rule(v)]
+    return f"label(s) {sorted(odd)} outside -1..2" if odd else None
+
+
+def _raise_for(path: Path, kind: str, problem: str) -> None:
+    """Raise :func:`damaged` with the first bad line found by scanning ``path``."""
+    found = first_bad_line(path, kind)
+    raise damaged(path, *(found if found else (None, problem)))
+
+
+def check_file(path: str | Path, kind: str) -> int:
+    """Parse ``path`` (fast, with Arrow) and check its columns and labels; return its rows."""
+    import pyarrow.json as pajson
+
+    path = Path(path)
+    try:
+        table = pajson.read_json(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        _raise_for(path, kind, f"unreadable ({error})")
+    problem = table_problem(table, kind)
+    if problem:
+        _raise_for(path, kind, problem)
+    return table.num_rows
+
+
+def load_jsonl(path: str | Path, kind: str) -> Dataset:
+    """Load ``path`` with ``datasets``; a damaged file raises naming its first bad line."""
+    from datasets.exceptions import DatasetGenerationError
+
+    path = Path(path)
+    try:
+        dataset = load_dataset("json", data_files=str(path), split="train")
+    except (DatasetGenerationError, pa.ArrowException) as error:
+        _raise_for(path, kind, f"unreadable ({type(error).__name__})")
+    problem = table_problem(dataset.data.table, kind)
+    if problem:
+        _raise_for(path, kind, problem)
+    return dataset

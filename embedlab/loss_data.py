@@ -1,0 +1,109 @@
+"""Label and score checks for each loss's training data, before any run starts.
+
+:func:`embedlab.run_recipe` calls :func:`check_loss_data` before its first evaluation, so a
+label the loss cannot take (softmax label 3, a cosine score of 5.0, a string) is one clear
+:class:`~embedlab.errors.InputError` naming the column, the value and the allowed range,
+instead of a deep torch error after minutes of work.
+
+>>> check_loss_data("softmax", nli_pairs(mnli))          # labels 0, 1, 2: fine
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from datasets import Dataset
+from sentence_transformers.sentence_transformer import losses as st_losses
+from torch import nn
+
+from .errors import InputError
+
+__all__ = ["check_class_labels", "check_scores", "check_loss_data"]
+
+_SCORE_LOSSES = ("cosine", "cosent", "angle")  # a float score per pair
+_UNIT_SCORE_LOSSES = ("cosine",)  # ... that must lie in [0, 1]
+_LABEL_COLUMNS = ("label", "score", "labels", "scores")  # what sentence-transformers reads
+
+
+def _first_bad(values: Sequence[Any], good) -> tuple[int, Any] | None:
+    for row, value in enumerate(values):
+        if not good(value):
+            return row, value
+    return None
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_class_labels(values: Sequence[Any], column: str, num_labels: int) -> None:
+    """Every value a whole number in ``range(num_labels)``; else :class:`InputError`."""
+    bad = _first_bad(values, lambda v: _is_whole(v) and 0 <= v < num_labels)
+    if bad is not None:
+        row, value = bad
+        raise InputError(
+            f"column {column!r}, row {row}: label {value!r} is not a class this loss knows; "
+            f"labels must be whole numbers 0 to {num_labels - 1} (for NLI: 0 entailment, "
+            "1 neutral, 2 contradiction). Drop or fix such rows first, e.g. "
+            f"dataset.filter(lambda r: r[{column!r}] in {list(range(num_labels))})."
+        )
+
+
+def check_scores(
+    values: Sequence[Any], column: str, low: float | None = None, high: float | None = None
+) -> None:
+    """Every value a finite number, within [``low``, ``high``] where given; else InputError."""
+
+    def good(value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        if math.isnan(value) or math.isinf(value):
+            return False
+        return (low is None or value >= low) and (high is None or value <= high)
+
+    bad = _first_bad(values, good)
+    if bad is None:
+        return
+    row, value = bad
+    if low is None:
+        raise InputError(
+            f"column {column!r}, row {row}: score {value!r} is not a number; "
+            "every pair needs a numeric similarity score"
+        )
+    raise InputError(
+        f"column {column!r}, row {row}: score {value!r} is outside [{low:g}, {high:g}]; "
+        "scores are similarities from 0 (unrelated) to 1 (same meaning). STS-B's 0-5 scores "
+        "must be divided by 5 first (embedlab.graded_pairs does this)."
+    )
+
+
+def _loss_kind(loss: str | nn.Module) -> tuple[str | None, int]:
+    """(loss name for the checks, number of classes) of a loss name or module."""
+    if isinstance(loss, str):
+        return loss.strip().lower(), 3
+    if isinstance(loss, st_losses.SoftmaxLoss):
+        return "softmax", int(loss.num_labels)
+    if isinstance(loss, st_losses.CosineSimilarityLoss):
+        return "cosine", 0
+    if isinstance(loss, st_losses.CoSENTLoss):  # AnglELoss is a CoSENTLoss
+        return "cosent", 0
+    return None, 0
+
+
+def check_loss_data(loss: str | nn.Module, dataset: Dataset) -> None:
+    """Check the label or score column that ``loss`` reads from ``dataset``."""
+    name, num_labels = _loss_kind(loss)
+    names = dataset.column_names
+    column = next((c for c in _LABEL_COLUMNS if c in names), None)
+    if name not in ("softmax", *_SCORE_LOSSES) or column is None:
+        return
+    values = dataset[column]
+    if name == "softmax":
+        check_class_labels(values, column, num_labels)
+    elif name in _UNIT_SCORE_LOSSES:
+        check_scores(values, column, 0.0, 1.0)
+    else:
+        check_scores(values, column)
