@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 import torch
 
+from .artefacts import write_folder
 from .errors import EmbedlabError
 from .pretraining import PretrainingSettings, pretrain, pretraining_sentences, weights_digest
 
@@ -82,8 +82,9 @@ def build_base(
 ) -> dict[str, Any]:
     """Pre-train with ``settings`` and save the model and its build record in ``out``.
 
-    The folder is written beside ``out`` under a temporary name and moved into place only
-    when complete, so an interrupted build never leaves weights that load.
+    The folder is written beside ``out`` under a temporary name, given a manifest (each
+    file's size and SHA-256, checked by :func:`embedlab.models.quick_base_path`) and moved
+    into place only when complete, so an interrupted build never leaves weights that load.
     """
     sentences = pretraining_sentences()
     probes: list[dict[str, Any]] = []
@@ -117,20 +118,18 @@ def build_base(
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "embedlab-build-base",
     }
-    out = Path(out)
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
     # rounded to 16-bit precision (what the notebooks need), stored as 32-bit floats so that
     # every loader (CrossEncoder, TSDAE's decoder) gets float32 weights without being told
     result.model.to(torch.float16).to(torch.float32)
     record["shipped_digest"] = weights_digest(result.model)  # what the shipped file holds
     record["shipped_precision"] = "the build's weights rounded to 16-bit floats, stored as 32-bit"
-    result.model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    (partial / BUILD_RECORD).write_text(json.dumps(record, indent=1) + "\n")
-    if out.exists():
-        shutil.rmtree(out)
-    partial.rename(out)
+
+    def write(folder: Path) -> None:
+        result.model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        (folder / BUILD_RECORD).write_text(json.dumps(record, indent=1) + "\n")
+
+    write_folder(out, write)  # with a manifest; in place only when complete
     return record
 
 

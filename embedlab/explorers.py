@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
+from .artefacts import MANIFEST, manifest_problem
 from .data import NLI_LABELS, load_nli, load_stsb, load_stsb_genres
-from .errors import InputError
+from .errors import InputError, ModelUnavailableError
 from .evaluation import pair_features
 from .ledger import read_ledger
 from .models import load_base_model, load_pretrained_model
@@ -86,6 +87,18 @@ def model_choices(*, profile: str | None = None) -> dict[str, str]:
     return choices
 
 
+def _load_saved(folder: str) -> SentenceTransformer:
+    """A saved model, after checking its files against the manifest saved with it (if any)."""
+    if (Path(folder) / MANIFEST).is_file():
+        problem = manifest_problem(folder)
+        if problem is not None:
+            raise ModelUnavailableError(
+                f"the saved model in {folder} is damaged: {problem}. Train it again (its "
+                "notebook cell or python -m embedlab.train), or choose another model."
+            )
+    return SentenceTransformer(folder, device=device_name())
+
+
 _loaded: dict[tuple[str, float], SentenceTransformer] = {}
 
 
@@ -114,7 +127,7 @@ def load_choice(choice: str, *, profile: Profile | None = None) -> SentenceTrans
         elif target == UNTRAINED:
             model = load_base_model(profile or get_profile())
         else:
-            model = SentenceTransformer(target, device=device_name())
+            model = _load_saved(target)
         model.eval()
         _loaded[key] = model
     return _loaded[key]

@@ -60,9 +60,8 @@ def ledger_path() -> Path:
 
 def _unusable(root: Path, problem: str) -> StorageError:
     return StorageError(
-        f"the runs folder {root} cannot take models and results: {problem}. Nothing was "
-        f"trained or recorded. Set {RUNS_DIR_ENV} to a writable folder (or fix this one) "
-        "and run again."
+        f"the runs folder {root} cannot take models and results: {problem}. "
+        f"Set {RUNS_DIR_ENV} to a writable folder (or fix this one) and run again."
     )
 
 
@@ -145,8 +144,10 @@ def record_run(record: dict[str, Any], *, path: Path | None = None) -> Path:
         finally:
             os.close(fd)
     except OSError as error:
-        raise _unusable(
-            path.parent, f"{path} cannot be written ({error.strerror or error})"
+        raise StorageError(
+            f"the ledger {path} cannot be written ({error.strerror or error}), so this record "
+            f"was not saved: {json.dumps(record, sort_keys=True)}. Set {RUNS_DIR_ENV} to a "
+            "writable folder (or fix this one) before the next run."
         ) from error
     return path
 

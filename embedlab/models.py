@@ -22,6 +22,7 @@ import torch
 from sentence_transformers import CrossEncoder, SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
+from .artefacts import manifest_problem
 from .errors import InputError, ModelUnavailableError
 from .profiles import STANDIN, Profile, device_name
 from .sources import (
@@ -133,17 +134,19 @@ def quick_base_path() -> Path:
     """The folder of the quick profile's base model, shipped inside the package.
 
     It is built once by ``embedlab-build-base`` (:mod:`embedlab.build_base`), never at
-    notebook time. Raises :class:`ModelUnavailableError` when the package lacks it.
+    notebook time, and checked against its manifest (each file's size and SHA-256) before
+    use. Raises :class:`ModelUnavailableError`, naming the file, when the package lacks it
+    or a file is missing, truncated or altered.
     """
     from .build_base import SHIPPED_BASE
 
-    if (
-        not (SHIPPED_BASE / "config.json").is_file()
-        or not (SHIPPED_BASE / "model.safetensors").is_file()
-    ):
+    problem = manifest_problem(SHIPPED_BASE) if SHIPPED_BASE.is_dir() else "it is missing"
+    if problem is not None:
         raise ModelUnavailableError(
-            f"the quick profile's base model is missing from {SHIPPED_BASE}. Reinstall "
-            "embedlab (pip install -e .), or rebuild it: embedlab-build-base"
+            f"the quick profile's base model in {SHIPPED_BASE} is damaged: {problem}. "
+            "Restore it: in a git clone, git checkout -- embedlab/base_model; otherwise "
+            "pip install --force-reinstall embedlab. Or rebuild it: embedlab-build-base "
+            "(about an hour on a 2-core CPU)."
         )
     return SHIPPED_BASE
 

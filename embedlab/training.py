@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -34,6 +35,7 @@ from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
 from transformers import TrainerCallback, set_seed
 
+from .artefacts import safe_name, write_folder
 from .distributed import (
     ddp_backend,
     init_distributed,
@@ -44,12 +46,11 @@ from .distributed import (
 )
 from .errors import InputError
 from .evaluation import evaluate_sts, sts_scores, stsb_evaluator
-from .ledger import record_run
+from .ledger import check_runs_dir, record_run
 from .loss_data import check_loss_data
 from .losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from .profiles import Profile, device_name, precision
 from .settings import check_overrides
-from .sources import runs_dir
 
 __all__ = [
     "record_evaluation",
@@ -266,6 +267,23 @@ def train_model(
     return seconds, peak.mb, steps, history
 
 
+def model_folder(notebook: str, recipe: str, profile: Profile) -> Path:
+    """Where :func:`run_recipe` saves: ``<runs>/models/<notebook>--<recipe>--<profile>--seed<n>``.
+
+    Each name becomes a safe folder name (``"../../x"`` -> ``"x"``, see
+    :func:`embedlab.artefacts.safe_name`), so a model never lands outside ``models/``; the
+    runs folder is checked first (:func:`embedlab.ledger.check_runs_dir`).
+    """
+    root = check_runs_dir()
+    parts = [safe_name(notebook), safe_name(recipe), safe_name(profile.name)]
+    name = "--".join([*parts, f"seed{profile.seed}"])
+    if parts != [notebook, recipe, profile.name]:
+        log.warning(
+            "the model of %r / %r is saved as %s (a safe folder name)", notebook, recipe, name
+        )
+    return root / "models" / name
+
+
 def run_recipe(
     *,
     notebook: str,
@@ -302,6 +320,7 @@ def run_recipe(
     loss_name = loss if isinstance(loss, str) else None
     overrides = check_overrides(overrides)  # the same checks as a profile's settings
     _check_dataset(loss_name, train_dataset, loss)
+    model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder, before training
     init_distributed()
     processes = world_size()
     if processes > 1:
@@ -323,7 +342,6 @@ def run_recipe(
     trained = _evaluate_shared(model, evaluator)
     if target_evaluator is not None:
         target["trained_target"] = _evaluate_shared(model, target_evaluator)
-    model_dir = runs_dir() / "models" / f"{notebook}--{recipe}--{profile.name}--seed{profile.seed}"
     result = RunResult(
         recipe=recipe,
         untrained=untrained,
@@ -338,7 +356,7 @@ def run_recipe(
     if not is_main_process():
         wait_for_everyone()  # until the main process has saved and recorded
         return result  # empty record: only the main process records
-    model.save(str(model_dir))
+    write_folder(model_dir, lambda folder: model.save(str(folder)))  # whole, or not at all
     result.record = _ledger_record(
         notebook,
         recipe,

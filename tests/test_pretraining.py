@@ -4,6 +4,7 @@ from transformers import DataCollatorForLanguageModeling
 
 import embedlab as el
 from embedlab import pretraining
+from embedlab.artefacts import manifest_problem
 from embedlab.build_base import main as build_main
 from embedlab.build_base import shipped_settings
 
@@ -104,6 +105,7 @@ def test_build_command_writes_a_complete_folder_and_record(tmp_path):
     record = shipped_build_record(out)
     assert record["settings"]["steps"] == 4 and record["settings"]["hidden_size"] == 32
     assert (out / "model.safetensors").is_file() and not (tmp_path / "base.partial").exists()
+    assert manifest_problem(out) is None and [p.name for p in tmp_path.iterdir()] == ["base"]
     assert record["sts_probe"][0]["step"] == 0  # the untrained network's score is recorded
 
 
