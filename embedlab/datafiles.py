@@ -32,8 +32,10 @@ __all__ = [
     "first_bad_line",
     "table_problem",
     "check_file",
+    "file_problem",
     "load_jsonl",
     "damaged",
+    "DamagedFileError",
 ]
 
 NLI = ("premise", "hypothesis", "label")
@@ -41,6 +43,11 @@ STSB = ("sentence1", "sentence2", "label")
 GENRE = ("split", "idx", "genre", "source", "year")
 # dataset (the file's folder, or "genre") -> the columns embedlab reads
 DATA_COLUMNS: dict[str, tuple[str, ...]] = {"mnli": NLI, "snli": NLI, "stsb": STSB, "genre": GENRE}
+DAMAGED_FIX = (
+    "The file is damaged or was edited: copy it again from the lab kit or the shared data "
+    "folder (see its README); `embedlab-labkit verify <folder>` lists the first bad line of "
+    "every file."
+)
 NLI_FILE_LABELS = (-1, 0, 1, 2)  # -1: no gold label (dropped when loading)
 
 
@@ -103,14 +110,19 @@ def first_bad_line(path: Path, kind: str) -> tuple[int, str] | None:
     return None
 
 
-def damaged(path: Path, line: int | None, problem: str) -> DataUnavailableError:
+class DamagedFileError(DataUnavailableError):
+    """A data file that cannot be read as it should: names the file, the line and the fix."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path, self.line = path, line
+        self.problem = f"line {line:,}: {problem}" if line is not None else problem
+        where = f"{path}, line {line:,}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}. {DAMAGED_FIX}")
+
+
+def damaged(path: Path, line: int | None, problem: str) -> DamagedFileError:
     """The error for a damaged data file: the file, the line, the problem and the fix."""
-    where = f"{path}, line {line:,}" if line is not None else str(path)
-    return DataUnavailableError(
-        f"{where}: {problem}. The file is damaged or was edited: copy it again from the lab "
-        "kit or the shared data folder (see its README); `embedlab-labkit verify <folder>` "
-        "lists the first bad line of every file."
-    )
+    return DamagedFileError(path, line, problem)
 
 
 def table_problem(table: pa.Table, kind: str) -> str | None:
@@ -156,6 +168,27 @@ def check_file(path: str | Path, kind: str) -> int:
     if problem:
         _raise_for(path, kind, problem)
     return table.num_rows
+
+
+_CHECKED: dict[tuple[str, str, int, int], str | None] = {}  # (path, kind, size, mtime) -> ...
+
+
+def file_problem(path: str | Path, kind: str) -> str | None:
+    """What is wrong with data file ``path`` (``"line 21: not valid JSON ..."``), or ``None``.
+
+    Parsed once per version of the file (size and modification time), so that a notebook's
+    first cell, which runs the doctor, stays quick.
+    """
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path), kind, stat.st_size, stat.st_mtime_ns)
+    if key not in _CHECKED:
+        try:
+            check_file(path, kind)
+            _CHECKED[key] = None
+        except DamagedFileError as error:
+            _CHECKED[key] = error.problem
+    return _CHECKED[key]
 
 
 def load_jsonl(path: str | Path, kind: str) -> Dataset:

@@ -16,17 +16,27 @@ import os
 import platform
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
 from . import __version__
+from .datafiles import file_problem
 from .errors import InputError, ModelUnavailableError
 from .labkit import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, kit_models
+from .ledger import check_runs_dir
 from .models import MINILM_HUB_ID, locate_model
 from .profiles import PROFILE_ENV, PROFILES, STANDIN, Profile, device_name, get_profile, precision
-from .sources import DATA_DIR_ENV, data_dir, hub_offline_reason, hub_reachable
+from .sources import (
+    DATA_DIR_ENV,
+    RUNS_DIR_ENV,
+    data_dir,
+    hub_offline_reason,
+    hub_reachable,
+    probe_hub,
+)
 
 __all__ = ["MEASURED_SECONDS", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
 
@@ -215,10 +225,10 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
     diagnosis.details.append(f"  ${DATA_DIR_ENV} = {folder}")
     for kit_file in DATA_FILES:
         path = folder / kit_file.path
-        if path.is_file():
+        if path.is_file() and not _damaged(diagnosis, path, kit_file.path, kit_file.dataset):
             present += 1
             diagnosis.details.append(f"  ok   {kit_file.path} from the offline folder")
-        else:
+        elif not path.is_file():
             diagnosis.details.append(f"  BAD  {kit_file.path} missing from the offline folder")
             diagnosis.problems.append(
                 Problem(
@@ -228,8 +238,10 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
                     "(or unset the variable to use the Hub)",
                 )
             )
-    if (folder / GENRE_FILE.path).is_file():
-        diagnosis.details.append(f"  ok   {GENRE_FILE.path} from the offline folder")
+    genre = folder / GENRE_FILE.path
+    if genre.is_file():
+        if not _damaged(diagnosis, genre, GENRE_FILE.path, "genre"):
+            diagnosis.details.append(f"  ok   {GENRE_FILE.path} from the offline folder")
     else:
         diagnosis.details.append(f"  note {GENRE_FILE.path} missing (optional)")
     files = [folder / f"{entry}.jsonl" for entry in profile.train_splits]
@@ -259,6 +271,38 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
         if present < len(DATA_FILES)
         else f"{kind} ${DATA_DIR_ENV}"
     )
+
+
+def _damaged(diagnosis: Diagnosis, path: Path, name: str, kind: str) -> bool:
+    """Parse a data file (once per version); note a damaged one as a problem."""
+    problem = file_problem(path, kind)
+    if problem is None:
+        return False
+    diagnosis.details.append(f"  BAD  {name}: {problem}")
+    diagnosis.problems.append(
+        Problem(
+            f"{path} is damaged: {problem}",
+            "copy the file again from the lab kit or the shared data folder (see its README); "
+            f'embedlab-labkit verify "${DATA_DIR_ENV}" lists the first bad line of every file',
+        )
+    )
+    return True
+
+
+def _check_runs(diagnosis: Diagnosis) -> None:
+    """The runs folder takes a saved model and a ledger record (checked, not assumed)."""
+    try:
+        folder = check_runs_dir()
+    except OSError as error:  # StorageError, or a runs path that cannot even be made
+        diagnosis.details.append(f"  BAD  runs folder: {error}")
+        diagnosis.problems.append(
+            Problem(
+                f"the runs folder cannot be written, so no run could be saved: {error}",
+                f"point {RUNS_DIR_ENV} at a writable folder, or make this one writable",
+            )
+        )
+        return
+    diagnosis.details.append(f"  ok   runs folder {folder} is writable")
 
 
 def _model_short_name(name: str) -> str:
@@ -365,12 +409,25 @@ def diagnose(notebook: str | None = None, *, profile: str | None = None) -> Diag
     diagnosis.facts["device"] = _describe_device()
     hub = hub_reachable()
     reason = hub_offline_reason()
+    if not hub and not reason and os.environ.get("HF_ENDPOINT"):
+        reason = probe_hub()  # say why: no answer, or a server that is not a Hub
+        if reason and "not a Hub" in reason:
+            diagnosis.problems.append(
+                Problem(
+                    f"HF_ENDPOINT={os.environ['HF_ENDPOINT']} is not a Hugging Face Hub "
+                    f"({reason}), so nothing can be downloaded from it",
+                    "correct HF_ENDPOINT (a Hub mirror's address), or unset it to use "
+                    "https://huggingface.co",
+                )
+            )
     diagnosis.facts["hub"] = (
         "reachable"
         if hub
         else f"not reachable ({reason or 'no answer within 3 s'}; working offline)"
     )
     _check_data(diagnosis, hub)
+    diagnosis.details.append("runs")
+    _check_runs(diagnosis)
     _check_models(diagnosis)
     _check_run_time(diagnosis, notebook)
     return diagnosis

@@ -26,6 +26,7 @@ import argparse
 import datetime
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ from huggingface_hub import snapshot_download
 
 from . import __version__
 from .data import hub_source
-from .errors import DataUnavailableError, EmbedlabError, ModelUnavailableError
+from .datafiles import LABEL_RULES
+from .errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
 from .models import MINILM_HUB_ID
 from .profiles import PROFILES, QUICK, STANDIN, Profile, get_profile
 from .sources import DATA_DIR_ENV, KIT_MODELS, hub_offline_reason, hub_reachable, kit_model_folder
@@ -363,10 +365,43 @@ class KitReport:
 
 
 def _read_manifest(root: Path) -> dict:
+    """The kit's manifest ({} if absent or unreadable); a wrong shape is an InputError."""
+    path = root / MANIFEST
     try:
-        return json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    fix = "download the kit again (embedlab-labkit download), or delete the manifest"
+    if not isinstance(manifest, dict):
+        raise InputError(
+            f"{path}: the manifest must be a JSON object with 'profile' and 'rows', not a "
+            f"{type(manifest).__name__}; {fix}"
+        )
+    profile = manifest.get("profile")
+    if profile is not None and profile not in PROFILES:
+        raise InputError(
+            f"{path}: 'profile' must be one of {sorted(PROFILES)}, got {profile!r}; {fix}"
+        )
+    rows = manifest.get("rows", {})
+    good = isinstance(rows, dict) and all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in rows.values()
+    )
+    if not good:
+        raise InputError(
+            f"{path}: 'rows' must map each file to its number of rows, e.g. "
+            f'{{"mnli/train.jsonl": 20000}}, got {str(rows)[:60]}; {fix}'
+        )
+    return manifest
+
+
+def _symlink_in(root: Path, relative: str) -> Path | None:
+    """The first symbolic link on the way from ``root`` to ``root/relative``, if any."""
+    path = root
+    for part in Path(relative).parts:
+        path = path / part
+        if path.is_symlink():
+            return path
+    return None
 
 
 def _parse_line(line: str, columns: tuple[str, ...]) -> tuple[dict, str | None]:
@@ -385,6 +420,14 @@ def _parse_line(line: str, columns: tuple[str, ...]) -> tuple[dict, str | None]:
 
 def _check_jsonl(kit_file: KitFile, root: Path, profile: Profile, expected: int | None) -> Check:
     path, needed, profile_name = root / kit_file.path, _rows_needed(kit_file, profile), profile.name
+    link = _symlink_in(root, kit_file.path)
+    if link is not None:
+        return Check(
+            kit_file.path,
+            "fail",
+            f"{link.relative_to(root)} is a symbolic link (to {os.readlink(link)}), not a file: a "
+            "kit holds real files; copy the file itself into the kit (cp -L)",
+        )
     if not path.is_file():
         status = "fail" if kit_file.required else "warn"
         fix = (
@@ -400,6 +443,9 @@ def _check_jsonl(kit_file: KitFile, root: Path, profile: Profile, expected: int 
                 if not line.strip():
                     continue
                 record, problem = _parse_line(line, kit_file.columns)
+                if not problem and kit_file.dataset in LABEL_RULES and kit_file is not GENRE_FILE:
+                    problem = LABEL_RULES[kit_file.dataset](record.get("label"))
+                    problem = problem and f"{problem}; download or copy the file again"
                 if problem:
                     return Check(kit_file.path, "fail", f"line {number}: {problem}")
                 rows += 1

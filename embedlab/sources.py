@@ -10,16 +10,20 @@ under ``models/`` (a lab kit, see :mod:`embedlab.labkit`): ``models/<org>--<name
 from __future__ import annotations
 
 import functools
+import http.client
+import json
 import os
-import socket
+import urllib.error
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 from .errors import StorageError
 
 __all__ = [
     "DATA_DIR_ENV",
     "hub_reachable",
+    "hub_endpoint",
+    "probe_hub",
     "hub_offline_reason",
     "data_dir",
     "kit_model_folder",
@@ -44,22 +48,45 @@ def hub_offline_reason() -> str | None:
     return None
 
 
+HUB_PROBE_PATH = "/api/models/bert-base-uncased"  # a public model every Hub serves
+
+
+def hub_endpoint() -> str:
+    """The Hub's address: ``$HF_ENDPOINT``, else ``https://huggingface.co``."""
+    return os.environ.get("HF_ENDPOINT", "").strip().rstrip("/") or "https://huggingface.co"
+
+
+def probe_hub(timeout: float = 3.0) -> str | None:
+    """``None`` when the Hub answers like a Hub within ``timeout`` seconds, else why not.
+
+    An HTTP request for a public model's metadata, not a bare connection: a server at
+    ``HF_ENDPOINT`` that is not a Hub (a typo, a proxy's login page) does not count.
+    """
+    url = hub_endpoint() + HUB_PROBE_PATH
+    try:
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            body = json.loads(answer.read(1_000_000))
+    except urllib.error.HTTPError as error:
+        return f"{hub_endpoint()} answers HTTP {error.code} for {HUB_PROBE_PATH}: not a Hub"
+    except (OSError, http.client.HTTPException):  # refused, timed out, not HTTP
+        return f"no answer from {hub_endpoint()} within {timeout:g} s"
+    except ValueError:  # not JSON, or not a URL at all
+        return f"{hub_endpoint()} does not answer with a Hub's JSON: not a Hub"
+    if not isinstance(body, dict) or not ({"id", "modelId"} & set(body)):
+        return f"{hub_endpoint()} answers {HUB_PROBE_PATH} without a model's id: not a Hub"
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the Hugging Face Hub answers, decided within ``timeout`` seconds.
+    """Whether the Hugging Face Hub answers like a Hub, decided within ``timeout`` seconds.
 
     ``HF_HUB_OFFLINE=1`` (or ``EMBEDLAB_OFFLINE=1``) answers ``False`` at once.
     """
     if hub_offline_reason():
         return False
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    host = endpoint.hostname or "huggingface.co"
-    port = endpoint.port or (443 if endpoint.scheme != "http" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return probe_hub(timeout) is None
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path | None:

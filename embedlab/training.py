@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +50,8 @@ from .evaluation import evaluate_sts, sts_scores, stsb_evaluator
 from .ledger import check_runs_dir, record_run
 from .loss_data import check_loss_data
 from .losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
-from .profiles import Profile, device_name, precision
+from .models import STANDIN_NAME
+from .profiles import STANDIN, Profile, device_name, precision
 from .settings import check_overrides
 
 __all__ = [
@@ -189,13 +191,38 @@ def _ledger_record(
     return {
         "notebook": notebook,
         "recipe": recipe,
-        "profile": profile.name,
+        "profile": recorded_profile(profile, model),
         "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
         "device": device_name(),
         "seed": profile.seed,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         **fields,
     }
+
+
+def _stands_in(profile: Profile, model: SentenceTransformer) -> bool:
+    """True when ``profile`` asks for a Hub base model but ``model`` is embedlab's stand-in."""
+    base = getattr(model, "embedlab_base_name", None)
+    return profile.base_model != STANDIN and base == STANDIN_NAME
+
+
+def recorded_profile(profile: Profile, model: SentenceTransformer) -> str:
+    """The ledger's profile: ``"full-standin"`` when the stand-in replaced the full base."""
+    return f"{profile.name}-standin" if _stands_in(profile, model) else profile.name
+
+
+def _warn_if_standin(profile: Profile, model: SentenceTransformer) -> None:
+    if _stands_in(profile, model):
+        warnings.warn(
+            f"the {profile.name} profile's base model {profile.base_model} is not available "
+            f"here (no Hub, no lab kit with it), so embedlab's small stand-in base "
+            f"({STANDIN_NAME}) is trained instead: its scores are not the {profile.name} "
+            f"profile's, and the run is recorded as profile "
+            f"{recorded_profile(profile, model)!r}. For the real run, connect to the Hub or "
+            f"use a kit with it (embedlab-labkit download --profile {profile.name}).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def free_memory() -> None:
@@ -320,6 +347,7 @@ def run_recipe(
     loss_name = loss if isinstance(loss, str) else None
     overrides = check_overrides(overrides)  # the same checks as a profile's settings
     _check_dataset(loss_name, train_dataset, loss)
+    _warn_if_standin(profile, model)
     model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder, before training
     init_distributed()
     processes = world_size()

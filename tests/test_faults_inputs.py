@@ -5,6 +5,7 @@ Every test here is fast: the checks fire before any model is evaluated or traine
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import tempfile
@@ -16,8 +17,10 @@ import pytest
 from datasets import Dataset
 
 import embedlab as el
+from embedlab import doctor, labkit, sources
+from embedlab import exercises as ex
 from embedlab import train as train_cli
-from embedlab.training import training_arguments
+from embedlab.training import recorded_profile, training_arguments
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -326,3 +329,211 @@ def test_a_bad_row_is_named_at_load(data_copy, file, line, problem):
     with pytest.raises(el.DataUnavailableError) as error:
         load()
     assert f"{file.split('/')[1]}, {problem}" in str(error.value)
+
+
+# --- 6. the doctor reads what it reports, checks the runs folder, asks the Hub --------------
+
+
+@pytest.fixture()
+def full_copy(tmp_path, monkeypatch):
+    """A private copy of every shared data file, set as EMBEDLAB_DATA_DIR."""
+    root = tmp_path / "data"
+    for path in SHARED.rglob("*.jsonl"):
+        target = root / path.relative_to(SHARED)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(root))
+    return root
+
+
+def test_the_doctor_parses_every_data_file_it_reports(full_copy):
+    assert not doctor.diagnose().problems
+    path = full_copy / "mnli" / "validation_matched.jsonl"
+    _rewrite_line(path, 21, '{"premise": "cut off')
+    diagnosis = doctor.diagnose()
+    assert [p.what.split(" (")[0] for p in diagnosis.problems] == [
+        f"{path} is damaged: line 21: not valid JSON"
+    ]
+    assert diagnosis.blocked and "copy the file again" in diagnosis.problems[0].fix
+    details = "\n".join(diagnosis.details)
+    assert "  BAD  mnli/validation_matched.jsonl: line 21: not valid JSON" in details
+
+
+def test_the_doctor_checks_the_runs_folder(tmp_path, monkeypatch):
+    in_the_way = tmp_path / "runs-file"
+    in_the_way.write_text("not a folder")
+    monkeypatch.setenv("EMBEDLAB_RUNS_DIR", str(in_the_way))
+    diagnosis = doctor.diagnose()
+    assert diagnosis.blocked
+    problem = next(p for p in diagnosis.problems if "runs folder" in p.what)
+    assert problem.what.startswith("the runs folder cannot be written, so no run could be saved")
+    assert "EMBEDLAB_RUNS_DIR" in problem.fix
+
+
+@contextmanager
+def _server(body: bytes, content_type: str = "text/html"):
+    """A local HTTP server that answers every GET with ``body``."""
+    import http.server
+    import threading
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the library's name)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_endpoint_that_is_not_a_hub_fails_the_hub_check(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with _server(b"<html>proxy login</html>") as url:
+        monkeypatch.setenv("HF_ENDPOINT", url)
+        sources.hub_reachable.cache_clear()
+        assert sources.hub_reachable() is False
+        diagnosis = doctor.diagnose()
+    assert "does not answer with a Hub's JSON: not a Hub" in diagnosis.facts["hub"]
+    problem = next(p for p in diagnosis.problems if "HF_ENDPOINT" in p.what)
+    assert problem.what.startswith(f"HF_ENDPOINT={url} is not a Hugging Face Hub")
+    assert "correct HF_ENDPOINT" in problem.fix and diagnosis.blocked
+
+
+def test_a_server_that_answers_like_a_hub_counts(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with _server(b'{"id": "bert-base-uncased"}', "application/json") as url:
+        monkeypatch.setenv("HF_ENDPOINT", url)
+        assert sources.probe_hub(timeout=2) is None
+
+
+# --- 7. exercise checkers: a time limit, and a verdict for SystemExit -------------------------
+
+
+def test_an_endless_answer_gets_a_verdict_when_time_runs_out(monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_CHECK_SECONDS", "0.5")
+
+    def endless(u, v):
+        while True:
+            pass
+
+    with within(10):
+        result = ex.check_cosine(endless)
+    assert result.verdict == "not yet"
+    assert result.message.startswith("your answer was still running after 0.5 s")
+    assert "a loop that never ends" in result.message
+
+
+def test_an_answer_that_swallows_exceptions_is_still_stopped(monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_CHECK_SECONDS", "0.3")
+
+    def stubborn(u, v):
+        while True:
+            try:
+                pass
+            except Exception:
+                pass
+
+    with within(10):
+        assert "still running after 0.3 s" in ex.check_cosine(stubborn).message
+
+
+def test_system_exit_from_an_answer_gets_a_verdict():
+    def leaves(u, v):
+        raise SystemExit(3)
+
+    result = ex.check_cosine(leaves)
+    assert result.verdict == "not yet"
+    assert "your function raised SystemExit" in result.message
+    assert "exit() and sys.exit() stop the whole program" in result.message
+
+
+def test_system_exit_from_a_returned_value_gets_a_verdict():
+    class Exits:
+        def __array__(self, *args, **kwargs):
+            raise SystemExit("bye")
+
+    result = ex.check_cosine(lambda u, v: Exits())
+    assert result.verdict == "not yet"
+    assert result.message.startswith("your answer raised SystemExit: bye")
+
+
+def test_keyboard_interrupt_still_stops_a_check():
+    def interrupted(u, v):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ex.check_cosine(interrupted)
+
+
+# --- 8. lab-kit manifests and links ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "manifest, message",
+    [
+        ({"profile": 5}, "'profile' must be one of ['full', 'quick'], got 5"),
+        ({"rows": ["mnli/train.jsonl"]}, "'rows' must map each file to its number of rows"),
+        ({"rows": "many"}, "'rows' must map each file to its number of rows"),
+        (["quick"], "the manifest must be a JSON object with 'profile' and 'rows', not a list"),
+    ],
+)
+def test_a_malformed_manifest_is_one_message_and_exit_2(tmp_path, capsys, manifest, message):
+    (tmp_path / labkit.MANIFEST).write_text(json.dumps(manifest))
+    assert labkit.main(["verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("embedlab-labkit: ") and message in err
+    assert "download the kit again" in err and "Traceback" not in err
+
+
+def test_a_kit_file_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / "mnli").mkdir()
+    (tmp_path / "mnli" / "train.jsonl").symlink_to("/etc/passwd")
+    report = labkit.verify(tmp_path)
+    check = next(c for c in report.checks if c.item == "mnli/train.jsonl")
+    assert check.status == "fail"
+    assert check.detail.startswith("mnli/train.jsonl is a symbolic link (to /etc/passwd)")
+    assert "copy the file itself into the kit" in check.detail
+
+
+def test_a_label_outside_nli_is_named_by_verify(tmp_path):
+    (tmp_path / "mnli").mkdir()
+    row = {"premise": "a", "hypothesis": "b", "label": 7, "idx": 0}
+    (tmp_path / "mnli" / "train.jsonl").write_text(json.dumps(row) + "\n")
+    check = next(c for c in labkit.verify(tmp_path).checks if c.item == "mnli/train.jsonl")
+    assert check.detail.startswith("line 1: label 7 is not an NLI label")
+
+
+# --- 9. the full profile on a CPU trains the stand-in: said, and recorded apart -------------
+
+
+def test_the_stand_in_under_the_full_profile_is_warned_and_recorded_apart(standin):
+    assert recorded_profile(el.QUICK, standin) == "quick"
+    assert recorded_profile(el.FULL, standin) == "full-standin"
+    model = el.load_base_model(el.FULL)  # offline: bert-base-uncased is replaced
+    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=8))
+    with pytest.warns(UserWarning) as warned:
+        result = el.run_recipe(
+            notebook="t",
+            recipe="cosine",
+            model=model,
+            loss="cosine",
+            train_dataset=pairs,
+            profile=el.FULL.with_changes(warmup_steps=0),
+            evaluator=el.stsb_evaluator(rows=range(8)),
+            max_steps=1,
+        )
+    text = " ".join(str(w.message) for w in warned)
+    assert "the full profile's base model bert-base-uncased is not available here" in text
+    assert "recorded as profile 'full-standin'" in text
+    assert result.record["profile"] == "full-standin"
+    assert el.latest_run("cosine", profile="full") is None

@@ -2,8 +2,9 @@
 
 A checker never raises on a wrong answer. It returns a :class:`CheckResult` whose message
 names the first case the answer gets wrong and gives a hint. A learner's function that
-raises, returns the wrong type or shape, returns ``None``, or still holds the skeleton's
-``...`` gets a verdict too.
+raises (``SystemExit`` too; only ``KeyboardInterrupt`` passes), returns the wrong type or
+shape, returns ``None``, still holds the skeleton's ``...``, or runs past the time limit
+(:func:`check_seconds`, 10 s by default) gets a verdict too.
 
 Writing a checker: decorate a function that takes the learner's answer, raises
 :class:`Wrong` (or :class:`NotAttempted`) with a message when something is off, and returns
@@ -13,9 +14,14 @@ notebook.
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import functools
 import math
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +45,9 @@ __all__ = [
     "check_loss",
     "short",
     "error_text",
+    "TimeLimit",
+    "time_limit",
+    "check_seconds",
 ]
 
 # notebook stem (e.g. "04_mnr_loss_and_hard_negatives") -> names of its checkers, in order
@@ -80,6 +89,53 @@ class NotAttempted(Exception):
 
 _NOT_ATTEMPTED = "Write your answer in place of the `...` above, then run the cell again."
 
+CHECK_SECONDS_ENV = "EMBEDLAB_CHECK_SECONDS"
+DEFAULT_CHECK_SECONDS = 10.0  # every checker takes well under a second on a correct answer
+
+
+class TimeLimit(BaseException):
+    """Raised inside the learner's code when a check runs out of time.
+
+    A ``BaseException``, so that an answer's ``except Exception`` does not swallow it.
+    """
+
+
+def check_seconds() -> float:
+    """The time limit of one check: ``$EMBEDLAB_CHECK_SECONDS``, else 10 s (0: no limit)."""
+    try:
+        return float(os.environ.get(CHECK_SECONDS_ENV, DEFAULT_CHECK_SECONDS))
+    except ValueError:
+        return DEFAULT_CHECK_SECONDS
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise :class:`TimeLimit` in the block after ``seconds`` (again each second after).
+
+    Uses ``SIGALRM``, so it works in the main thread on Unix and macOS, which is where a
+    Jupyter kernel runs a cell; elsewhere (Windows, another thread) the block runs unlimited.
+    A timer already set (e.g. pytest-timeout's) is put back afterwards.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if seconds <= 0 or not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeLimit(f"still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_delay:  # an outer timer: what remained of it
+            left = max(outer_delay - (time.monotonic() - start), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+
 
 def is_placeholder(answer: Any) -> bool:
     """True for ``...`` and for a function whose body does nothing (only ``...``/``pass``)."""
@@ -114,14 +170,23 @@ def call(fn: Callable, *args: Any, on: str = "", **kwargs: Any) -> Any:
         raise Wrong(f"expected a function, got a {type(fn).__name__}: {short(fn)}.")
     try:
         value = fn(*args, **kwargs)
-    except Exception as error:  # the learner's code: any error becomes a hint
+    except (KeyboardInterrupt, TimeLimit):
+        raise
+    except BaseException as error:  # the learner's code: any error, SystemExit too, is a hint
         where = f" {on}" if on else ""
         raise Wrong(
-            f"your function raised {type(error).__name__}{where}: {error_text(error, name=False)}"
+            f"your function raised {type(error).__name__}{where}: "
+            f"{error_text(error, name=False)}{_exit_hint(error)}"
         ) from None
     if value is Ellipsis:
         raise NotAttempted("Your function still returns `...`: " + _NOT_ATTEMPTED)
     return value
+
+
+def _exit_hint(error: BaseException) -> str:
+    if isinstance(error, SystemExit):
+        return " (exit() and sys.exit() stop the whole program: return the value instead)"
+    return ""
 
 
 def _none_hint(what: str) -> str:
@@ -276,6 +341,15 @@ def close(a: float, b: float, tol: float = 1e-4) -> bool:
     return abs(a - b) <= tol * (1.0 + abs(b))
 
 
+def _too_slow(seconds: float) -> str:
+    return (
+        f"your answer was still running after {seconds:g} s, so the check stopped it. Look for "
+        "a loop that never ends (a `while` whose condition never changes) or work repeated "
+        "inside a loop; a correct answer takes well under a second. (A slow machine: set "
+        f"{CHECK_SECONDS_ENV} to more seconds.)"
+    )
+
+
 def exercise(
     notebook: str, title: str | None = None
 ) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
@@ -292,18 +366,31 @@ def exercise(
         def checker(answer: Any = Ellipsis, *args: Any, **kwargs: Any) -> CheckResult:
             if is_placeholder(answer):
                 return CheckResult(name, False, _NOT_ATTEMPTED, attempted=False)
+            seconds = check_seconds()
             try:
-                message = check(answer, *args, **kwargs)
+                with time_limit(seconds):
+                    message = check(answer, *args, **kwargs)
             except NotAttempted as verdict:
                 return CheckResult(name, False, str(verdict), attempted=False)
             except Wrong as verdict:
                 return CheckResult(name, False, str(verdict))
+            except TimeLimit:
+                return CheckResult(name, False, _too_slow(seconds))
+            except KeyboardInterrupt:
+                raise  # the learner pressed stop: stop
             except Exception as error:  # an answer of a form the checker did not foresee
                 return CheckResult(
                     name,
                     False,
                     f"could not check your answer ({error_text(error)}). "
                     "Check that it has the form the exercise asks for.",
+                )
+            except BaseException as error:  # SystemExit, GeneratorExit... from the answer
+                return CheckResult(
+                    name,
+                    False,
+                    f"your answer raised {error_text(error)}, which is not an ordinary error"
+                    f"{_exit_hint(error)}. Return a value, or raise an ordinary exception.",
                 )
             return CheckResult(name, True, message)
 
