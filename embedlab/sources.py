@@ -128,9 +128,11 @@ def runs_dir() -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        in_the_way = path.exists() and not path.is_dir()
+        why = "a file is in its place" if in_the_way else f"{error.strerror or error}"
         raise StorageError(
-            f"the runs folder {path} cannot be created ({error.strerror or error}): "
-            f"set {RUNS_DIR_ENV} to a writable folder (or move what is in the way) and run again."
+            f"the runs folder {path} cannot be created ({why}): set {RUNS_DIR_ENV} to a "
+            "writable folder (or move what is in the way) and run again."
         ) from error
     return path.resolve()
 

@@ -259,8 +259,8 @@ def test_a_file_in_place_of_the_runs_folder_stops_before_training(standin, tmp_p
     with pytest.raises(el.StorageError) as failed:
         _run(standin)
     assert str(failed.value) == (
-        f"the runs folder {runs} cannot be created (File exists): set EMBEDLAB_RUNS_DIR to a "
-        "writable folder (or move what is in the way) and run again."
+        f"the runs folder {runs} cannot be created (a file is in its place): set "
+        "EMBEDLAB_RUNS_DIR to a writable folder (or move what is in the way) and run again."
     )
     with pytest.raises(
         el.StorageError, match=f"{runs} cannot take models and results: it is a file"
