@@ -77,7 +77,7 @@ def _check_rows(rows: Iterable[int], n_rows: int, split: str) -> list[int]:
         raise InputError(
             f"row {outside[0]:,} is outside STS-B {split}, which has {n_rows:,} rows "
             f"(positions 0 to {n_rows - 1:,}); ask for at most {n_rows:,} rows, "
-            f"e.g. rows=range({min(len(positions), n_rows)}) or --eval-rows {n_rows}"
+            f"e.g. rows=range({n_rows}) or --eval-rows {n_rows}"
         )
     if not positions:
         raise InputError("rows is empty; give at least one STS-B row to evaluate on")
