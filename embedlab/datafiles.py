@@ -13,6 +13,7 @@ raise :class:`~embedlab.errors.DataUnavailableError` naming the file, the line a
 from __future__ import annotations
 
 import json
+import logging
 import math
 import numbers
 from collections.abc import Callable
@@ -196,10 +197,15 @@ def load_jsonl(path: str | Path, kind: str) -> Dataset:
     from datasets.exceptions import DatasetGenerationError
 
     path = Path(path)
+    reader_log = logging.getLogger("datasets.packaged_modules.json.json")
+    level = reader_log.level
+    reader_log.setLevel(logging.CRITICAL)  # its "row 20" would contradict our line number
     try:
         dataset = load_dataset("json", data_files=str(path), split="train")
     except (DatasetGenerationError, pa.ArrowException) as error:
         _raise_for(path, kind, f"unreadable ({type(error).__name__})")
+    finally:
+        reader_log.setLevel(level)
     problem = table_problem(dataset.data.table, kind)
     if problem:
         _raise_for(path, kind, problem)
