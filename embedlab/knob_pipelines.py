@@ -7,7 +7,7 @@ bar and lands in the ledger as ``panel-augsbert-<pairing>`` or ``panel-tsdae-<ra
 | panel      | notebook | knobs                                                                  |
 |------------|----------|------------------------------------------------------------------------|
 | `augsbert` | 06       | silver pairing (given, random, semantic), gold pairs, new pairs, epochs, batch size, learning rate |
-| `tsdae`    | 07       | deletion ratio, training sentences, epochs, batch size, learning rate  |
+| `tsdae`    | 07       | deletion ratio, pooling, sentences, epochs, batch size, learning rate  |
 """
 
 from __future__ import annotations
@@ -86,22 +86,32 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
 
 
 def tsdae_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
-    """SNLI sentences (captions) damaged at ``deletion_ratio``; a [CLS]-pooled base model.
+    """SNLI sentences (captions) damaged at ``deletion_ratio``; the base model with ``pooling``.
 
     As notebook 07, the run is also scored on the captions of STS-B (the target domain),
     recorded as ``untrained_target`` / ``trained_target``.
     """
     sentences = tsdae.unlabelled_sentences(load_nli("snli", "train"), settings["n_pairs"])
     train_dataset = tsdae.denoising_pairs(sentences, settings["deletion_ratio"], seed=profile.seed)
-    model = load_base_model(profile, pooling="cls")
+    model = load_base_model(profile, pooling=settings["pooling"])
     return TrainingPlan(
         model=model,
         loss=tsdae.tsdae_loss(model, seed=profile.seed),
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         overrides={"target_evaluator": stsb_evaluator(genre="main-captions")},
-        extra={"deletion_ratio": settings["deletion_ratio"], "pooling": "cls"},
+        extra={"deletion_ratio": settings["deletion_ratio"], "pooling": settings["pooling"]},
     )
+
+
+TSDAE_POOLING = Knob(
+    "pooling",
+    "pooling",
+    "TSDAE's sentence vector: the [CLS] token's output, or the mean of all tokens' outputs",
+    "choice",
+    {p: tsdae.TSDAE_SETTINGS[p]["pooling"] for p in ("quick", "full")},
+    choices=("mean", "cls"),
+)
 
 
 def genre_map(profile: Profile, n_points: int) -> MapSet:
@@ -143,6 +153,7 @@ register_recipe(
         title="TSDAE: rebuild captions from damaged copies, no labels",
         knobs=(
             KNOBS["deletion_ratio"],
+            TSDAE_POOLING,
             dataclasses.replace(
                 KNOBS["n_pairs"],
                 label="training sentences",
@@ -153,7 +164,8 @@ register_recipe(
             KNOBS["epochs"],
             KNOBS["batch_size"].with_range(quick=(16, (2, 64)), full=(16, (2, 64))),
             KNOBS["learning_rate"].with_range(
-                quick=(5e-4, (1e-6, 1e-2)), full=(3e-5, (1e-6, 1e-3))
+                quick=(tsdae.TSDAE_SETTINGS["quick"]["learning_rate"], (1e-6, 1e-2)),
+                full=(tsdae.TSDAE_SETTINGS["full"]["learning_rate"], (1e-6, 1e-3)),
             ),
         ),
         build=tsdae_plan,

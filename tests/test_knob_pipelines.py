@@ -12,7 +12,10 @@ def test_pipeline_panels_show_the_knobs_that_teach_them():
     ]  # fmt: skip
     assert knobs.recipe_spec("tsdae").knob_names[0] == "deletion_ratio"
     assert knobs.recipe_spec("tsdae").knob("n_pairs").label == "training sentences"
-    assert el.validate_settings("tsdae", {}, el.QUICK)["learning_rate"] == 5e-4
+    assert knobs.recipe_spec("tsdae").knob_names[1] == "pooling"
+    quick, full = (el.validate_settings("tsdae", {}, p) for p in (el.QUICK, el.FULL))
+    assert (quick["pooling"], quick["learning_rate"]) == ("mean", 1e-4)  # the small base's
+    assert (full["pooling"], full["learning_rate"]) == ("cls", 3e-5)  # the TSDAE paper's
     assert el.validate_settings("augsbert", {}, el.FULL)["pairing"] == "semantic"
 
 
@@ -30,8 +33,10 @@ def test_pipeline_panels_refuse_out_of_range_settings():
             raise AssertionError(f"{settings} was accepted")
 
 
-def test_tsdae_plan_damages_captions_for_a_cls_model():
-    settings = el.validate_settings("tsdae", {"n_pairs": 64, "deletion_ratio": 0.5}, el.QUICK)
+def test_tsdae_plan_damages_captions_for_the_chosen_pooling():
+    settings = el.validate_settings(
+        "tsdae", {"n_pairs": 64, "deletion_ratio": 0.5, "pooling": "cls"}, el.QUICK
+    )
     plan = tsdae_plan(settings, el.QUICK)
     assert plan.train_dataset.column_names == ["damaged", "original"]
     assert len(plan.train_dataset) == 64
@@ -40,7 +45,8 @@ def test_tsdae_plan_damages_captions_for_a_cls_model():
     assert type(plan.loss).__name__ == "DenoisingAutoEncoderLoss"
     assert plan.model[1].get_config_dict()["pooling_mode"] == "cls"
     assert plan.overrides["target_evaluator"].name.endswith("captions")
-    assert plan.extra["deletion_ratio"] == 0.5 and plan.profile.batch_size == 16
+    assert plan.extra == {"deletion_ratio": 0.5, "pooling": "cls"}
+    assert plan.profile.batch_size == 16
 
 
 def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch):
