@@ -27,7 +27,7 @@ from .datafiles import file_problem
 from .errors import InputError, ModelUnavailableError
 from .labkit import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, kit_models
 from .ledger import check_runs_dir
-from .models import MINILM_HUB_ID, locate_model
+from .models import MINILM_HUB_ID, locate_model, quick_base_path
 from .profiles import PROFILE_ENV, PROFILES, STANDIN, Profile, device_name, get_profile, precision
 from .sources import (
     DATA_DIR_ENV,
@@ -331,6 +331,12 @@ def _check_models(diagnosis: Diagnosis) -> None:
                 )
             else:
                 diagnosis.problems.append(Problem(f"{name} is unavailable", str(error)))
+    try:  # the quick profile's base, and the full profile's stand-in when bert-base is missing
+        diagnosis.details.append(f"  ok   embedlab's quick base: {quick_base_path()}")
+    except ModelUnavailableError as error:
+        diagnosis.details.append("  BAD  embedlab's quick base is damaged")
+        what, _, fix = str(error).partition(". Restore it: ")
+        diagnosis.problems.append(Problem(what, f"restore it: {fix}"))
     minilm = _model_short_name(MINILM_HUB_ID)
     if profile.base_model == STANDIN:
         base = "embedlab's quick base (4-layer BERT pre-trained by masked-LM, shipped)"

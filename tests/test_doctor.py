@@ -137,3 +137,20 @@ def test_a_gpu_is_named_with_its_memory_and_precision(monkeypatch):
     monkeypatch.setattr(doctor, "precision", lambda: "bf16")
     monkeypatch.setattr(doctor.torch.cuda, "get_device_properties", lambda index: Properties)
     assert doctor._describe_device() == "cuda (NVIDIA H100, 80 GB), mixed precision: bf16"
+
+
+def test_a_damaged_shipped_base_is_a_problem_with_its_fix(monkeypatch, tmp_path):
+    import shutil
+
+    from embedlab import build_base
+
+    damaged = tmp_path / "base_model"
+    shutil.copytree(build_base.SHIPPED_BASE, damaged)
+    (damaged / "model.safetensors").write_bytes(b"")  # an interrupted copy
+    monkeypatch.setattr(build_base, "SHIPPED_BASE", damaged)
+    diagnosis = doctor.diagnose(profile="quick")
+    assert diagnosis.blocked
+    found = problems(diagnosis)
+    assert "base model in" in found and "model.safetensors is empty" in found
+    assert "restore it: in a git clone, git checkout -- embedlab/base_model" in found
+    assert "  BAD  embedlab's quick base is damaged" in diagnosis.details

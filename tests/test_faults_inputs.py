@@ -467,6 +467,55 @@ def test_system_exit_from_a_returned_value_gets_a_verdict():
     assert result.message.startswith("your answer raised SystemExit: bye")
 
 
+def test_an_answer_that_patches_its_checker_gets_no_pass_and_the_checker_is_restored():
+    import embedlab.exercises.nb01_contrastive as checker_module
+
+    original = checker_module.close
+
+    def cheat(u, v):
+        checker_module.close = lambda *args, **kwargs: True  # every comparison "passes"
+        return 0.0
+
+    result = ex.check_cosine(cheat)
+    assert result.verdict == "not yet"
+    assert (
+        "changed the checker itself (embedlab.exercises.nb01_contrastive.close)" in result.message
+    )
+    assert checker_module.close is original
+    honest = ex.check_cosine(lambda u, v: float(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
+    assert honest.passed
+
+
+class _EqualsAnything(str):
+    """A string that claims to equal every other string, however it is compared."""
+
+    def lower(self):
+        return self
+
+    def strip(self, *args):
+        return self
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+
+def test_a_string_that_equals_anything_does_not_pass_a_text_check():
+    fooling = {label: _EqualsAnything("?") for label in (0, 1, 2)}
+    result = ex.check_nli_label_mapping(fooling)
+    assert result.verdict == "not yet"
+    assert "label 0 should map to 'entailment', you gave '?'" in result.message
+
+    def damage(text, ratio=0.6):
+        return _EqualsAnything("zzz")
+
+    assert not ex.check_deletion_noise(damage).passed
+
+
 def test_keyboard_interrupt_still_stops_a_check():
     def interrupted(u, v):
         raise KeyboardInterrupt

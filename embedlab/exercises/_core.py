@@ -20,6 +20,7 @@ import functools
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -48,6 +49,7 @@ __all__ = [
     "TimeLimit",
     "time_limit",
     "check_seconds",
+    "plain_text",
 ]
 
 # notebook stem (e.g. "04_mnr_loss_and_hard_negatives") -> names of its checkers, in order
@@ -149,6 +151,33 @@ def is_placeholder(answer: Any) -> bool:
     if [o.opname for o in ops] == ["RETURN_CONST"]:  # Python 3.12+
         return ops[0].argval is None or ops[0].argval is Ellipsis
     return False
+
+
+def plain_text(value: str) -> str:
+    """An exact ``str`` copy of ``value``, so a subclass's own ``lower`` or ``==`` cannot pass."""
+    return str.__str__(value)
+
+
+_MISSING = object()
+
+
+def _snapshot(modules: Iterable[Any]) -> list[tuple[Any, dict[str, Any]]]:
+    return [(module, dict(vars(module))) for module in modules]
+
+
+def _undo_changes(snapshots: list[tuple[Any, dict[str, Any]]]) -> list[str]:
+    """Put back any name an answer rebound in the checker's modules; the names it touched."""
+    touched = []
+    for module, before in snapshots:
+        now = vars(module)
+        for key in set(before) | set(now):
+            if now.get(key, _MISSING) is not before.get(key, _MISSING):
+                touched.append(f"{module.__name__}.{key}")
+                if key in before:
+                    now[key] = before[key]
+                else:
+                    del now[key]
+    return sorted(touched)
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -367,6 +396,7 @@ def exercise(
             if is_placeholder(answer):
                 return CheckResult(name, False, _NOT_ATTEMPTED, attempted=False)
             seconds = check_seconds()
+            guarded = _snapshot([sys.modules[check.__module__], sys.modules[__name__]])
             try:
                 with time_limit(seconds):
                     message = check(answer, *args, **kwargs)
@@ -391,6 +421,16 @@ def exercise(
                     False,
                     f"your answer raised {error_text(error)}, which is not an ordinary error"
                     f"{_exit_hint(error)}. Return a value, or raise an ordinary exception.",
+                )
+            finally:
+                touched = _undo_changes(guarded)
+            if touched:  # the answer rebound the checker's own names: its verdict is void
+                return CheckResult(
+                    name,
+                    False,
+                    f"your answer changed the checker itself ({', '.join(touched[:3])}), so "
+                    "its verdict cannot be trusted; the checker is restored. Answer the "
+                    "exercise without touching embedlab.exercises.",
                 )
             return CheckResult(name, True, message)
 

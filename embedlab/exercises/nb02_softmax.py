@@ -13,7 +13,7 @@ import torch
 from sentence_transformers.sentence_transformer.modules import Pooling
 
 from ..data import NLI_LABELS
-from ._core import NotAttempted, Wrong, as_tensor, call, exercise, short
+from ._core import NotAttempted, Wrong, as_tensor, call, exercise, plain_text, short
 
 __all__ = ["check_nli_label_mapping", "check_mean_pooling", "check_softmax_features"]
 
@@ -33,7 +33,7 @@ def check_nli_label_mapping(mapping: Any) -> str:
             "Fill in the three names in place of the `...`, then run the cell again."
         )
     names = set(NLI_LABELS.values())
-    if any(isinstance(key, str) and key.strip().lower() in names for key in mapping):
+    if any(isinstance(key, str) and plain_text(key).strip().lower() in names for key in mapping):
         raise Wrong(
             "you mapped names to numbers; map numbers to names instead: {0: 'entailment', ...}."
         )
@@ -47,7 +47,7 @@ def check_nli_label_mapping(mapping: Any) -> str:
             raise Wrong(f"label {label} is still `...`: write its name.")
         if not isinstance(given, str):
             raise Wrong(f"label {label} should map to a name (a string), you gave {short(given)}.")
-        if given.strip().lower() != name:
+        if plain_text(given).strip().lower() != name:
             raise Wrong(f"label {label} should map to {name!r}, you gave {given!r}.")
     extra = [key for key in mapping if key not in NLI_LABELS]
     if extra:

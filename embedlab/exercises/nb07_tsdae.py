@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..toydata import toy_reviews
-from ._core import Wrong, call, exercise, short
+from ._core import Wrong, call, exercise, plain_text, short
 from .nb04_mnr import _TOY_NLI, _toy_nli
 
 __all__ = ["check_unlabelled_sentences", "check_deletion_noise"]
@@ -61,6 +61,7 @@ def check_unlabelled_sentences(fn: Callable) -> str:
     if not all(isinstance(s, str) for s in got):
         odd = next(s for s in got if not isinstance(s, str))
         raise Wrong(f"return sentences (strings) only; one item is {short(odd)}.")
+    got = [plain_text(s) for s in got]  # a str subclass's own == cannot pass
     premises = {p for p, _, _ in _TOY_NLI}
     hypotheses = {h for _, h, _ in _TOY_NLI}
     twice = next((s for s in got if got.count(s) > 1), None)
@@ -99,6 +100,7 @@ def _damage(fn: Callable, text: str, ratio: float) -> str:
         raise Wrong("return the damaged sentence as one string: join the words you keep.")
     if not isinstance(damaged, str):
         raise Wrong(f"return the damaged sentence as a string, not a {type(damaged).__name__}.")
+    damaged = plain_text(damaged)
     kept, words = _words(damaged), _words(text)
     if not kept:
         raise Wrong(
