@@ -76,6 +76,7 @@ from .training import (  # noqa: E402
     RunResult,
     free_memory,
     record_evaluation,
+    recorded_run,
     run_recipe,
     train_model,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "plot_similarity_by_group",
     "train_model",
     "run_recipe",
+    "recorded_run",
     "record_evaluation",
     "split_by_premise",
     "contradiction_triplets",

@@ -62,6 +62,7 @@ __all__ = [
     "loss_defaults",
     "train_model",
     "run_recipe",
+    "recorded_run",
     "free_memory",
 ]
 
@@ -384,30 +385,125 @@ def run_recipe(
     if not is_main_process():
         wait_for_everyone()  # until the main process has saved and recorded
         return result  # empty record: only the main process records
-    write_folder(model_dir, lambda folder: model.save(str(folder)))  # whole, or not at all
-    result.record = _ledger_record(
-        notebook,
-        recipe,
-        model,
-        profile,
+    _save_and_record(
+        result,
+        notebook=notebook,
+        profile=profile,
         n_train=len(train_dataset),
         epochs=overrides.get("epochs") or profile.epochs,
         batch_size=overrides.get("batch_size") or profile.batch_size,
         learning_rate=overrides.get("learning_rate") or profile.learning_rate,
-        steps=steps,
         world_size=processes,
-        seconds=result.seconds,
-        peak_memory_mb=result.peak_memory_mb,
-        untrained=untrained,
-        trained=trained,
-        model_path=str(model_dir),
         **target,
         **(extra or {}),
     )
-    record_run(result.record)
     wait_for_everyone()
-    log.info("%s: untrained %s -> trained %s in %.0f s", recipe, untrained, trained, seconds)
     return result
+
+
+def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fields: Any) -> None:
+    """Save ``result.model`` in its runs folder (whole or not at all) and append its ledger
+    record; ``fields`` are the record's run-specific keys (n_train, epochs, ...)."""
+    model = result.model
+    write_folder(Path(result.model_path), lambda folder: model.save(str(folder)))
+    result.record = _ledger_record(
+        notebook,
+        result.recipe,
+        model,
+        profile,
+        **fields,
+        steps=result.steps,
+        seconds=result.seconds,
+        peak_memory_mb=result.peak_memory_mb,
+        untrained=result.untrained,
+        trained=result.trained,
+        model_path=result.model_path,
+    )
+    record_run(result.record)
+    log.info(
+        "%s: untrained %s -> trained %s in %.0f s",
+        result.recipe, result.untrained, result.trained, result.seconds,
+    )
+
+
+class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(trainer, ...)``)
+    """Record a trainer's run in the ledger, the way :func:`run_recipe` records its own.
+
+    The notebook builds the loss, evaluator, arguments and trainer itself and calls
+    ``trainer.train()`` inside the block; this scores the model with the trainer's evaluator
+    before and after, measures time and peak memory, saves the trained model and appends
+    one ledger record. Nothing is recorded when the block raises.
+
+    >>> with recorded_run(trainer, notebook="02_softmax_loss", recipe="softmax",
+    ...                   profile=profile) as run:
+    ...     trainer.train()
+    >>> run.result.untrained, run.result.trained
+    """
+
+    def __init__(
+        self,
+        trainer: SentenceTransformerTrainer,
+        *,
+        notebook: str,
+        recipe: str,
+        profile: Profile,
+        evaluator=None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(trainer, SentenceTransformerTrainer):
+            raise InputError(
+                f"recorded_run needs a SentenceTransformerTrainer, not a "
+                f"{type(trainer).__name__}; build one with SentenceTransformerTrainer(model=..., "
+                "args=..., train_dataset=..., loss=..., evaluator=...)"
+            )
+        self.trainer, self.notebook, self.profile = trainer, notebook, profile
+        self.evaluator = evaluator or trainer.evaluator or stsb_evaluator()
+        self.extra = extra or {}
+        self.result: RunResult | None = None
+        _warn_if_standin(profile, trainer.model)
+        self._model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder now
+        self._recipe = recipe
+
+    def __enter__(self) -> recorded_run:
+        model = self.trainer.model
+        if not model.model_card_data.widget:  # as train_model: skip the slow widget search
+            dataset = self.trainer.train_dataset
+            model.model_card_data.widget = [{"text": str(dataset[0][dataset.column_names[0]])}]
+        self._untrained = evaluate_sts(model, self.evaluator)
+        self._peak = PeakMemory().__enter__()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> bool:
+        seconds = time.perf_counter() - self._start
+        self._peak.__exit__(error_type, error, traceback)
+        if error_type is not None:
+            return False  # a failed run is not recorded
+        trainer, args = self.trainer, self.trainer.args
+        self.result = RunResult(
+            recipe=self._recipe,
+            untrained=self._untrained,
+            trained=evaluate_sts(trainer.model, self.evaluator),
+            seconds=round(seconds, 1),
+            peak_memory_mb=round(self._peak.mb, 1),
+            steps=trainer.state.global_step,
+            model_path=str(self._model_dir),
+            history=list(trainer.state.log_history),
+            model=trainer.model,
+        )
+        _save_and_record(
+            self.result,
+            notebook=self.notebook,
+            profile=self.profile,
+            n_train=len(trainer.train_dataset),
+            epochs=args.num_train_epochs,
+            batch_size=args.per_device_train_batch_size,
+            learning_rate=args.learning_rate,
+            world_size=world_size(),
+            **self.extra,
+        )
+        free_memory()
+        return False
 
 
 def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:

@@ -87,3 +87,51 @@ def test_target_evaluator_is_scored_before_and_after(standin):
     record = result.record
     assert set(record["untrained_target"]) == {"spearman_cosine", "pearson_cosine"}
     assert record["trained_target"] != record["untrained_target"]
+
+
+def _plain_trainer(steps: int = 10):
+    """The run of ``_train_small``, written the way a notebook writes it (no run_recipe)."""
+    from sentence_transformers import SentenceTransformerTrainer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from embedlab.training import training_arguments
+
+    model = el.load_base_model(TINY)
+    train_dataset = el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
+    evaluator = stsb_evaluator(rows=list(range(300)))
+    args = training_arguments(TINY, output_dir="unused", no_duplicates=True, max_steps=steps)
+    return SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        loss=MultipleNegativesRankingLoss(model),
+        evaluator=evaluator,
+    )
+
+
+def test_recorded_run_records_a_notebooks_own_trainer_like_run_recipe(small_run):
+    trainer = _plain_trainer()
+    with el.recorded_run(trainer, notebook="test_notebook", recipe="plain", profile=TINY) as run:
+        trainer.train()
+    result = run.result
+    assert result.steps == 10 and result.untrained == small_run.untrained
+    assert result.trained == small_run.trained  # the same run as run_recipe's, the same score
+    record = el.read_ledger()[-1]
+    assert set(REQUIRED_KEYS) <= set(record)
+    assert record["recipe"] == "plain" and record["n_train"] == small_run.record["n_train"]
+    assert record["batch_size"] == TINY.batch_size and record["steps"] == 10
+    assert SentenceTransformer(record["model_path"]).encode(["hi"]).shape == (1, 128)
+
+
+def test_recorded_run_records_nothing_when_training_fails():
+    trainer = _plain_trainer(steps=1)
+    before = len(el.read_ledger())
+    with pytest.raises(RuntimeError, match="stopped"):
+        with el.recorded_run(trainer, notebook="t", recipe="broken", profile=TINY):
+            raise RuntimeError("stopped by the learner")
+    assert len(el.read_ledger()) == before
+
+
+def test_recorded_run_wants_a_trainer():
+    with pytest.raises(el.InputError, match="SentenceTransformerTrainer"):
+        el.recorded_run("trainer", notebook="t", recipe="r", profile=TINY)
