@@ -103,7 +103,7 @@ def load_pretrained_model(
         model.max_seq_length = max_seq_length
     model.embedlab_base_name = name.split("/")[-1]
     model.embedlab_source = f"{name} ({where})"
-    return model
+    return _with_card_example(model)
 
 
 def load_cross_encoder(
@@ -202,7 +202,7 @@ def load_base_model(
     model = SentenceTransformer(modules=[encoder, pool], device=device or device_name())
     model.embedlab_source = source
     model.embedlab_base_name = base_name
-    return model
+    return _with_card_example(model)
 
 
 def with_pooling(model: SentenceTransformer, pooling: str) -> SentenceTransformer:
@@ -221,7 +221,17 @@ def with_pooling(model: SentenceTransformer, pooling: str) -> SentenceTransforme
     for attribute in ("embedlab_source", "embedlab_base_name"):
         if hasattr(model, attribute):
             setattr(pooled, attribute, getattr(model, attribute))
-    return pooled
+    return _with_card_example(pooled)
+
+
+CARD_EXAMPLE = "A man is playing a guitar."
+
+
+def _with_card_example(model: SentenceTransformer) -> SentenceTransformer:
+    """Give the model card one example sentence, so that a trainer skips its own search for
+    examples (a progress bar, and a draw from Python's random numbers, at every trainer)."""
+    model.model_card_data.widget = [{"text": CARD_EXAMPLE}]
+    return model
 
 
 def _standin_words(reason: str) -> str:

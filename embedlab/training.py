@@ -465,11 +465,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         self._recipe = recipe
 
     def __enter__(self) -> recorded_run:
-        model = self.trainer.model
-        if not model.model_card_data.widget:  # as train_model: skip the slow widget search
-            dataset = self.trainer.train_dataset
-            model.model_card_data.widget = [{"text": str(dataset[0][dataset.column_names[0]])}]
-        self._untrained = evaluate_sts(model, self.evaluator)
+        self._untrained = evaluate_sts(self.trainer.model, self.evaluator)
         self._peak = PeakMemory().__enter__()
         self._start = time.perf_counter()
         return self
