@@ -55,6 +55,7 @@ from .models import (  # noqa: E402
 from .negatives import (  # noqa: E402
     contradiction_triplets,
     mined_negatives,
+    quiet_mining,
     random_negatives,
     restrict_to_anchors,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "contradiction_triplets",
     "random_negatives",
     "mined_negatives",
+    "quiet_mining",
     "restrict_to_anchors",
     "in_depth_evaluation",
     "run_book_recipe",

@@ -31,6 +31,7 @@ __all__ = [
     "contradiction_triplets",
     "random_negatives",
     "mined_negatives",
+    "quiet_mining",
     "restrict_to_anchors",
 ]
 
@@ -91,7 +92,7 @@ def random_negatives(pairs: Dataset, *, seed: int = 42) -> Dataset:
 
 
 @contextlib.contextmanager
-def _quiet_mining(model: SentenceTransformer):
+def quiet_mining(model: SentenceTransformer):
     """Hide the progress bars ``mine_hard_negatives`` draws even with ``verbose=False`` (it
     encodes with ``show_progress_bar=True`` and ranks through tqdm's ``trange``)."""
     module = sys.modules[mine_hard_negatives.__module__]
@@ -136,7 +137,7 @@ def mined_negatives(
         raise InputError(f"need 0 <= range_min < range_max, got {range_min} and {range_max}")
     if not 0 <= relative_margin < 1:
         raise InputError(f"relative_margin must be in [0, 1), got {relative_margin}")
-    with _quiet_mining(model):
+    with quiet_mining(model):
         mined = mine_hard_negatives(
             pairs.select_columns(["anchor", "positive"]),
             model,
