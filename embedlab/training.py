@@ -52,6 +52,7 @@ from .loss_data import check_loss_data
 from .losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from .models import STANDIN_NAME
 from .profiles import STANDIN, Profile, device_name, precision
+from .progress import use_progress_line
 from .settings import check_overrides
 
 __all__ = [
@@ -282,6 +283,7 @@ def train_model(
             evaluator=evaluator,
             callbacks=callbacks,
         )
+        use_progress_line(trainer)  # in a notebook: one line, not the trainer's table
         with PeakMemory() as peak:
             start = time.perf_counter()
             trainer.train()
@@ -465,6 +467,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         self._recipe = recipe
 
     def __enter__(self) -> recorded_run:
+        use_progress_line(self.trainer)  # in a notebook: one line, not the trainer's table
         self._untrained = evaluate_sts(self.trainer.model, self.evaluator)
         self._peak = PeakMemory().__enter__()
         self._start = time.perf_counter()
