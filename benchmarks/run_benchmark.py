@@ -1,7 +1,7 @@
 """Benchmark the suite's recipes: time, throughput, memory and STS-B scores beside the book's.
 
 Not a test. Each recipe runs in a fresh process through the command line
-(``python -m embedlab.train``, the same package code as the notebooks), so that memory and
+(``python -m embedlab.training.cli``, the same package code as the notebooks), so that memory and
 time of one recipe do not leak into the next. A bare PyTorch loop (same model, batch, maximum
 length and MNR loss; forward, loss, backward and optimiser step only, on pre-tokenised
 batches) measures what the hardware can do, so that the training stack's overhead is a ratio.
@@ -34,9 +34,9 @@ from sentence_transformers import SentenceTransformerTrainer
 from torch.nn import functional as F  # noqa: N812
 
 import embedlab as el
-from embedlab.ledger import BOOK_SCORES, read_ledger
-from embedlab.recipes import RECIPES
-from embedlab.training import loss_defaults, training_arguments
+from embedlab.training.ledger import BOOK_SCORES, read_ledger
+from embedlab.training.recipes import RECIPES
+from embedlab.training.run import loss_defaults, training_arguments
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = [
@@ -83,8 +83,8 @@ def load_average() -> str:
 def train_in_process(
     recipe: str, profile: str, runs: Path, cli_args: list[str]
 ) -> tuple[dict[str, Any], float]:
-    """Train ``recipe`` in a fresh ``python -m embedlab.train``; return its record and wall time."""
-    command = [sys.executable, "-m", "embedlab.train", "--recipe", recipe, "--profile", profile]
+    """Train ``recipe`` in a fresh ``python -m embedlab.training.cli``; return its record and wall time."""
+    command = [sys.executable, "-m", "embedlab.training.cli", "--recipe", recipe, "--profile", profile]
     command += ["--output", str(runs), *cli_args]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
@@ -150,7 +150,7 @@ def _rates(steps: int, size: int, wall0: float, cpu0: float) -> dict[str, float]
     }
 
 
-def bare_loop(profile: el.Profile, triplets, *, steps: int) -> dict[str, float]:
+def bare_loop(profile: el.profiles.Profile, triplets, *, steps: int) -> dict[str, float]:
     """MNR training of the profile's base model in plain PyTorch.
 
     The same work as the trainer's step: anchors in one forward pass, positives and negatives
@@ -171,7 +171,7 @@ def bare_loop(profile: el.Profile, triplets, *, steps: int) -> dict[str, float]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=profile.learning_rate, fused=True)
     model.train()
     labels = torch.arange(size, device=model.device)
-    mixed = el.precision()
+    mixed = el.profiles.precision()
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mixed)
     scaler = torch.amp.GradScaler(model.device.type, enabled=mixed == "fp16")
     wall0, cpu0 = _clocks()
@@ -188,14 +188,14 @@ def bare_loop(profile: el.Profile, triplets, *, steps: int) -> dict[str, float]:
     return _rates(steps, size, wall0, cpu0)
 
 
-def trainer_loop(profile: el.Profile, triplets, *, steps: int) -> dict[str, float]:
+def trainer_loop(profile: el.profiles.Profile, triplets, *, steps: int) -> dict[str, float]:
     """The same training through embedlab's arguments and SentenceTransformerTrainer.
 
     Only ``trainer.train()`` is timed (tokenisation on the fly, sampler, logging, gradient
     clipping, learning-rate schedule included); no evaluation, as in the recipe's first steps.
     """
     model = el.load_base_model(profile)
-    loss = el.make_loss("mnr", model, seed=profile.seed)
+    loss = el.losses.make_loss("mnr", model, seed=profile.seed)
     with tempfile.TemporaryDirectory() as scratch:
         args = training_arguments(
             profile, output_dir=scratch, evaluate=False, max_steps=steps, **loss_defaults("mnr")
@@ -209,7 +209,7 @@ def trainer_loop(profile: el.Profile, triplets, *, steps: int) -> dict[str, floa
 
 
 def overhead(
-    profile: el.Profile, *, steps: int, n_rows: int | None, repeats: int = 2
+    profile: el.profiles.Profile, *, steps: int, n_rows: int | None, repeats: int = 2
 ) -> dict[str, Any]:
     """Trainer against bare loop, alternated ``repeats`` times in this process; best of each."""
     triplets = el.mnr_triplets(el.load_nli("mnli", "train", n_rows=n_rows or profile.n_train))
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(table_row(record, wall))
             print(json.dumps(rows[-1]), flush=True)
     if not args.no_bare:
-        profile = el.get_profile(args.profile)
+        profile = el.profiles.get_profile(args.profile)
         info["overhead"] = overhead(profile, steps=args.overhead_steps, n_rows=args.rows)
     info["load_end"] = load_average()
     args.results.mkdir(parents=True, exist_ok=True)

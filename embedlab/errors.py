@@ -1,7 +1,7 @@
 """The errors embedlab raises for bad input or missing resources.
 
 Each one carries a message that names the problem and the fix; notebooks show only that
-message (see :func:`embedlab.session.start`), never a library's deep stack trace.
+message (see :func:`embedlab.classroom.session.start`), never a library's deep stack trace.
 """
 
 from __future__ import annotations

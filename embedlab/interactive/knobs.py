@@ -1,0 +1,441 @@
+"""Knob panels without the widgets: which settings a recipe exposes, their bounds, checks, runs.
+
+A *recipe spec* names the knobs a learner may turn for one recipe (loss, training pairs,
+epochs, batch size, learning rate, negatives, TSDAE deletion ratio, silver pairing...), the
+bounds that keep a run short on each profile, a cross-knob check, and either a ``build``
+function that turns settings into a :class:`TrainingPlan` or, for a pipeline of several
+steps, a ``run`` function that trains and records by itself. :func:`run_knobs` validates the
+settings, maps a fixed validation set before training, trains through
+:func:`embedlab.training.run.run_recipe` (so every run lands in the ledger), and maps it
+again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
+
+This module works on specs; the panels by name (notebooks 02-05's in
+:mod:`embedlab.interactive.recipe_panels`, 06-07's in
+:mod:`embedlab.interactive.pipeline_panels`, a later notebook's added with
+``register_recipe``) are looked up in :mod:`embedlab.interactive.panels`:
+
+>>> spec = panels.recipe_spec("softmax")
+>>> settings = validate_settings(spec, {"n_pairs": 500}, QUICK)   # InputError if bad
+>>> outcome = run_knobs(spec, settings, QUICK)
+>>> outcome.result.trained["spearman_cosine"]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+from torch import nn
+from transformers import TrainerCallback
+
+from ..errors import InputError
+from ..plots import umap_coordinates
+from ..profiles import Profile
+from ..settings import as_number, check_setting
+from ..training.run import RunResult, run_recipe
+
+__all__ = [
+    "Knob",
+    "KNOBS",
+    "TrainingPlan",
+    "MapSet",
+    "RecipeSpec",
+    "PanelOutcome",
+    "StepProgress",
+    "check_spec",
+    "knob_bounds",
+    "default_settings",
+    "validate_settings",
+    "run_knobs",
+    "warmup_for",
+]
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One setting a learner may change, with its bounds on each profile.
+
+    ``bounds`` and ``defaults`` are keyed by profile name (``"quick"``, ``"full"``); a profile
+    of another name uses the ``"full"`` entries. A knob with ``choices`` is a drop-down.
+    """
+
+    name: str  # keyword the recipe's build function receives
+    label: str  # shown beside the widget
+    help: str  # one line: what turning it teaches
+    kind: str  # "int", "float" or "choice"
+    defaults: Mapping[str, Any]  # profile name -> default value
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # inclusive
+    choices: tuple[str, ...] = ()  # for kind "choice"
+
+    def with_range(self, **by_profile: tuple[Any, tuple[float, float]]) -> Knob:
+        """A copy with new (default, (low, high)) per profile, e.g. ``quick=(320, (32, 1280))``."""
+        return Knob(
+            self.name,
+            self.label,
+            self.help,
+            self.kind,
+            {**self.defaults, **{p: d for p, (d, _) in by_profile.items()}},
+            {**self.bounds, **{p: b for p, (_, b) in by_profile.items()}},
+            self.choices,
+        )
+
+    def with_choices(self, choices: Sequence[str], default: str | None = None) -> Knob:
+        """A copy offering only ``choices`` (default: the first)."""
+        chosen = default or choices[0]
+        return Knob(
+            self.name,
+            self.label,
+            self.help,
+            self.kind,
+            {p: chosen for p in ("quick", "full")},
+            self.bounds,
+            tuple(choices),
+        )
+
+
+def _same(value: Any) -> dict[str, Any]:
+    return {"quick": value, "full": value}
+
+
+# The catalogue of teaching knobs; a recipe spec takes the ones it needs, re-bounded if needed.
+KNOBS: dict[str, Knob] = {
+    knob.name: knob
+    for knob in (
+        Knob(
+            "loss",
+            "loss",
+            "which objective shapes the space (02-04 compare them)",
+            "choice",
+            _same("softmax"),
+            choices=("softmax", "cosine", "cosent", "angle", "mnr", "cached-mnr"),
+        ),
+        Knob(
+            "n_pairs",
+            "training pairs",
+            "how much labelled data; more pairs, better scores, longer runs",
+            "int",
+            {"quick": 1000, "full": 10_000},
+            {"quick": (32, 6000), "full": (100, 50_000)},
+        ),
+        Knob(
+            "epochs",
+            "epochs",
+            "passes over the data",
+            "int",
+            _same(1),
+            {"quick": (1, 3), "full": (1, 3)},
+        ),
+        Knob(
+            "batch_size",
+            "batch size",
+            "pairs per step; for MNR also the number of in-batch negatives",
+            "int",
+            _same(32),
+            {"quick": (2, 256), "full": (2, 128)},
+        ),
+        Knob(
+            "learning_rate",
+            "learning rate",
+            "step size: too small learns nothing, too large wrecks a pretrained model",
+            "float",
+            {"quick": 1e-3, "full": 5e-5},
+            {"quick": (1e-6, 1e-2), "full": (1e-6, 1e-3)},
+        ),
+        Knob(
+            "negatives",
+            "negatives",
+            "none = in-batch only; soft = random; semi-hard = mined; hard = contradiction",
+            "choice",
+            _same("soft"),
+            choices=("none", "soft", "semi-hard", "hard"),
+        ),
+        Knob(
+            "deletion_ratio",
+            "deletion ratio",
+            "TSDAE: share of words deleted before the encoder reads a sentence",
+            "float",
+            _same(0.6),
+            {"quick": (0.1, 0.9), "full": (0.1, 0.9)},
+        ),
+        Knob(
+            "pairing",
+            "silver pairing",
+            "Augmented SBERT: how new pairs are made for the cross-encoder to label",
+            "choice",
+            _same("semantic"),
+            choices=("given", "random", "semantic"),
+        ),
+    )
+}
+
+
+@dataclass
+class TrainingPlan:
+    """Everything :func:`embedlab.training.run.run_recipe` needs for one run, built from a panel's settings."""
+
+    model: SentenceTransformer  # trained in place
+    loss: str | nn.Module  # a name from embedlab.losses.LOSSES or a loss module
+    train_dataset: Dataset  # columns in the order the loss expects
+    profile: Profile  # the run's profile (epochs, batch size, warm-up...)
+    overrides: dict[str, Any] = field(default_factory=dict)  # extra run_recipe keywords
+    extra: dict[str, Any] = field(default_factory=dict)  # extra ledger keys
+
+
+@dataclass
+class MapSet:
+    """A fixed set of items mapped with UMAP before and after a run, coloured by label."""
+
+    featurize: Callable[[SentenceTransformer], np.ndarray]  # model -> (n, d) features
+    labels: list[Any]  # one per item
+    label_names: dict[Any, str] | None  # label -> legend text
+    title: str  # what the points are, e.g. "MNLI validation pairs (u, v, |u-v|)"
+
+
+@dataclass(frozen=True)
+class RecipeSpec:
+    """A recipe's knob panel: the knobs, a cross-knob check and how to train with them.
+
+    Give ``build`` (settings, profile -> :class:`TrainingPlan`; :func:`run_knobs` then calls
+    :func:`embedlab.training.run.run_recipe`) or ``run``, for pipelines of several steps (Augmented SBERT,
+    TSDAE then supervised): ``run(settings, profile, *, notebook, recipe, callbacks,
+    evaluator, extra) -> RunResult``, which must record its final run through ``run_recipe``
+    with ``notebook``, ``recipe``, ``callbacks``, ``evaluator`` and ``extra`` passed on.
+    """
+
+    name: str  # registry key, e.g. "softmax"
+    notebook: str  # the notebook that teaches it (ledger's notebook field)
+    title: str  # one line shown at the top of the panel
+    knobs: tuple[Knob, ...]  # the knobs shown, in order
+    ledger_name: Callable[[dict[str, Any]], str]  # settings -> ledger recipe name
+    build: Callable[[dict[str, Any], Profile], TrainingPlan] | None = None  # settings -> plan
+    run: Callable[..., RunResult] | None = None  # or: trains and records by itself
+    check: Callable[[dict[str, Any], Profile], None] | None = None  # raise InputError
+    map_set: Callable[[Profile, int], MapSet] | None = None  # what to map before/after
+
+    def knob(self, name: str) -> Knob:
+        """The knob called ``name``."""
+        for knob in self.knobs:
+            if knob.name == name:
+                return knob
+        raise InputError(f"recipe {self.name!r} has no knob {name!r}; it has {self.knob_names}")
+
+    @property
+    def knob_names(self) -> list[str]:
+        """The knobs' names, in panel order."""
+        return [knob.name for knob in self.knobs]
+
+
+@dataclass
+class PanelOutcome:
+    """What one Run of a knob panel produced."""
+
+    spec: RecipeSpec
+    settings: dict[str, Any]  # the validated settings
+    result: RunResult  # scores before/after, seconds, the ledger record
+    maps: dict[str, np.ndarray] = field(default_factory=dict)  # "before"?, "after" -> (n, 2)
+    map_set: MapSet | None = None  # labels and title of the maps
+    notes: dict[str, Any] = field(default_factory=dict)  # what the plan adds (e.g. silver size)
+
+    def summary(self) -> str:
+        """The settings; STS-B Spearman before -> after with the time; target scores, notes."""
+        shown = ", ".join(f"{k} {_format(v)}" for k, v in self.settings.items())
+        before = self.result.untrained.get("spearman_cosine", float("nan"))
+        after = self.result.trained.get("spearman_cosine", float("nan"))
+        lines = [
+            f"{self.result.recipe}: {shown}",
+            f"STS-B Spearman {before:.3f} -> {after:.3f} "
+            f"({after - before:+.3f}; {self.result.steps} steps, {self.result.seconds:.1f} s)",
+        ]
+        record = self.result.record
+        if record.get("trained_target"):
+            start, end = (
+                record[key].get("spearman_cosine", float("nan"))
+                for key in ("untrained_target", "trained_target")
+            )
+            lines.append(f"target domain Spearman {start:.3f} -> {end:.3f}")
+        notes = {k: v for k, v in self.notes.items() if k not in self.settings}
+        if notes:
+            lines.append(", ".join(f"{k} {_format(v)}" for k, v in notes.items()))
+        return "\n".join(lines)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.0e}" if 0 < abs(value) < 1e-2 else f"{value:g}"
+    return str(value)
+
+
+class StepProgress(TrainerCallback):
+    """A trainer callback that reports (step, total steps) to ``report`` after every step."""
+
+    def __init__(self, report: Callable[[int, int], None]) -> None:
+        self.report = report
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.report(0, state.max_steps)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.report(state.global_step, state.max_steps)
+
+
+def check_spec(spec: RecipeSpec) -> RecipeSpec:
+    """``spec`` if its knobs and functions are well formed; raise :class:`InputError` if not."""
+    if (spec.build is None) == (spec.run is None):
+        raise InputError(f"knob panel {spec.name!r} needs exactly one of build= or run=")
+    for knob in spec.knobs:
+        if knob.kind not in ("int", "float", "choice"):
+            raise InputError(f"knob {knob.name!r} has kind {knob.kind!r}; use int, float, choice")
+        if knob.kind == "choice" and not knob.choices:
+            raise InputError(f"choice knob {knob.name!r} needs choices")
+        if knob.kind != "choice" and not {"quick", "full"} <= set(knob.bounds):
+            raise InputError(f"knob {knob.name!r} needs bounds for the quick and full profiles")
+    return spec
+
+
+def _spec(recipe: RecipeSpec) -> RecipeSpec:
+    if not isinstance(recipe, RecipeSpec):
+        raise InputError(
+            f"expected a RecipeSpec, got {recipe!r}; look a panel up by name with "
+            "embedlab.interactive.panels (recipe_spec, validate_settings, run_knobs)"
+        )
+    return recipe
+
+
+def _profile_key(profile: Profile) -> str:
+    return "quick" if profile.name == "quick" else "full"
+
+
+def knob_bounds(knob: Knob, profile: Profile) -> tuple[float, float] | None:
+    """(low, high) of a numeric knob on ``profile``; ``None`` for a choice."""
+    return None if knob.kind == "choice" else knob.bounds[_profile_key(profile)]
+
+
+def default_settings(recipe: RecipeSpec, profile: Profile) -> dict[str, Any]:
+    """Every knob of ``recipe`` at its default for ``profile``."""
+    spec = _spec(recipe)
+    key = _profile_key(profile)
+    return {knob.name: knob.defaults[key] for knob in spec.knobs}
+
+
+def _check_value(knob: Knob, value: Any, profile: Profile) -> Any:
+    if knob.kind == "choice":
+        if value not in knob.choices:
+            raise InputError(f"{knob.label} {value!r} is not offered; choose one of {knob.choices}")
+        return value
+    low, high = knob_bounds(knob, profile)
+    value = as_number(knob.label, value)  # the shared check: NumPy numbers count
+    if knob.kind == "int":
+        if value != int(value):
+            raise InputError(f"{knob.label} must be a whole number, got {_format(value)}")
+        value = int(value)
+    if not low <= value <= high:
+        raise InputError(
+            f"{knob.label} {_format(value)} is out of range for the {profile.name} profile: "
+            f"choose a value from {_format(low)} to {_format(high)}"
+        )
+    return value
+
+
+def validate_settings(
+    recipe: RecipeSpec, settings: Mapping[str, Any], profile: Profile
+) -> dict[str, Any]:
+    """Defaults updated with ``settings``, each checked; raise :class:`InputError` if wrong.
+
+    Checks each value against its knob's bounds on ``profile``, then settings that clash
+    with each other (the batch larger than the training set, negatives with a pair loss...).
+    """
+    spec = _spec(recipe)
+    unknown = sorted(set(settings) - set(spec.knob_names))
+    if unknown:
+        raise InputError(f"recipe {spec.name!r} has no knob(s) {unknown}; it has {spec.knob_names}")
+    merged = {**default_settings(spec, profile), **settings}
+    checked = {name: _check_value(spec.knob(name), merged[name], profile) for name in merged}
+    for name, value in checked.items():
+        check_setting(name, value)  # the same check as every other door (bounds aside)
+    if "batch_size" in checked and "n_pairs" in checked:
+        if checked["batch_size"] > checked["n_pairs"]:
+            raise InputError(
+                f"batch size {checked['batch_size']} is larger than the {checked['n_pairs']} "
+                "training pairs: lower the batch size or add pairs"
+            )
+    if spec.check is not None:
+        spec.check(checked, profile)
+    return checked
+
+
+def warmup_for(n_rows: int, batch_size: int, epochs: int, profile: Profile) -> int:
+    """The profile's warm-up, but at most a tenth of the run's steps (short runs need less)."""
+    steps = math.ceil(n_rows / batch_size) * epochs
+    return min(profile.warmup_steps, max(1, steps // 10))
+
+
+def run_knobs(
+    recipe: RecipeSpec,
+    settings: Mapping[str, Any],
+    profile: Profile,
+    *,
+    notebook: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    map_points: int | None = None,
+    evaluator=None,
+) -> PanelOutcome:
+    """Validate ``settings``, train ``recipe`` with them and record the run in the ledger.
+
+    Args:
+        recipe: a :class:`RecipeSpec` (by name: :func:`embedlab.interactive.panels.run_knobs`).
+        settings: knob values; missing ones take their defaults.
+        profile: bounds and the remaining training settings come from it.
+        notebook: the ledger's notebook field (default: the recipe's notebook).
+        progress: called with (step, total steps) during training.
+        map_points: items mapped with UMAP before and after (default
+            ``min(300, profile.umap_points)``; 0 = no maps).
+        evaluator: the scores' evaluator, default STS-B validation (as the book; tests and
+            demos may pass a smaller one, e.g. ``stsb_evaluator(rows=range(200))``).
+
+    Returns:
+        A :class:`PanelOutcome`; bad settings raise :class:`InputError` before anything runs.
+    """
+    spec = _spec(recipe)
+    checked = validate_settings(spec, settings, profile)
+    n_map = min(300, profile.umap_points) if map_points is None else map_points
+    map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
+    callbacks = [StepProgress(progress)] if progress else []
+    maps, notes = {}, {}
+    extra = {"source": "knob panel", "settings": checked}
+    if spec.run is not None:
+        result = spec.run(
+            checked,
+            profile,
+            notebook=notebook or spec.notebook,
+            recipe=spec.ledger_name(checked),
+            callbacks=callbacks,
+            evaluator=evaluator,
+            extra=extra,
+        )
+    else:
+        plan = spec.build(checked, profile)
+        notes = plan.extra
+        if map_set is not None:
+            maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
+        result = run_recipe(
+            notebook=notebook or spec.notebook,
+            recipe=spec.ledger_name(checked),
+            model=plan.model,
+            loss=plan.loss,
+            train_dataset=plan.train_dataset,
+            profile=plan.profile,
+            extra={**extra, **plan.extra},
+            evaluator=evaluator,
+            callbacks=callbacks,
+            **plan.overrides,
+        )
+    if map_set is not None and result.model is not None:
+        maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
+    return PanelOutcome(
+        spec=spec, settings=checked, result=result, maps=maps, map_set=map_set, notes=notes
+    )

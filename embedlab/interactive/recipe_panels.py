@@ -1,0 +1,204 @@
+"""The knob panels of notebooks 02-05: the chapter's loss recipes and fine-tuning.
+
+Each panel trains on MNLI like its notebook and maps held-out MNLI validation pairs
+(u, v, |u-v|) before and after training, coloured by NLI label. Runs are recorded in the
+ledger as ``panel-...`` recipes, so they never replace a notebook's own runs.
+
+| panel      | notebook | knobs                                                            |
+|------------|----------|------------------------------------------------------------------|
+| `softmax`  | 02       | training pairs, epochs, batch size, learning rate                |
+| `cosine`   | 03       | loss (cosine, cosent, angle), pairs, epochs, batch, learning rate |
+| `mnr`      | 04       | loss (mnr, cached-mnr, cosine, softmax), negatives, pairs, epochs, batch, learning rate |
+| `finetune` | 05       | negatives (none, soft, hard), pairs, epochs, batch, learning rate |
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from datasets import Dataset
+
+from ..data import NLI_LABELS, cosine_pairs, load_nli, mnr_triplets, nli_pairs, split_by_premise
+from ..errors import InputError
+from ..evaluation import pair_features
+from ..methods.negatives import contradiction_triplets, mined_negatives
+from ..models import load_base_model, load_pretrained_model
+from ..profiles import Profile
+from ..sources import data_dir
+from .knobs import KNOBS, MapSet, RecipeSpec, TrainingPlan, warmup_for
+
+__all__ = ["nli_training_set", "nli_pair_map", "panel_profile", "SEMI_HARD_MIN_PAIRS", "PANELS"]
+
+MNR_LOSSES = ("mnr", "cached-mnr")
+SEMI_HARD_MIN_PAIRS = 200  # mining skips each anchor's 10 nearest, so it needs a corpus
+HELD_OUT_PREMISES = 500  # as notebook 04: premises kept out of the hard-negative triplets
+
+
+def _premise_split(seed: int) -> tuple[Dataset, Dataset]:
+    """MNLI validation_matched split by premise: (training groups, held-out rows)."""
+    return _split_from(seed, str(data_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _split_from(seed: int, folder: str) -> tuple[Dataset, Dataset]:
+    groups = load_nli("mnli", "validation_matched")
+    return split_by_premise(groups, n_held_out=HELD_OUT_PREMISES, seed=seed)
+
+
+def _first(dataset: Dataset, n: int, what: str) -> Dataset:
+    if n > len(dataset):
+        raise InputError(
+            f"only {len(dataset):,} {what} exist in this data; ask for at most {len(dataset):,} "
+            "training pairs"
+        )
+    return dataset.select(range(n))
+
+
+def nli_training_set(loss: str, negatives: str, n_pairs: int, profile: Profile) -> Dataset:
+    """``n_pairs`` training rows from MNLI shaped for ``loss``, with ``negatives`` for MNR.
+
+    softmax: labelled pairs; cosine/cosent/angle: 0/1 pairs; MNR: (anchor, positive) from
+    the entailment rows, plus a random (soft), mined (semi-hard) or contradicting (hard)
+    negative. Hard and semi-hard triplets come from MNLI validation_matched premise groups,
+    held-out premises excluded (as in notebook 04).
+    """
+    if loss == "softmax":
+        return nli_pairs(load_nli("mnli", "train", n_rows=n_pairs))
+    if loss not in MNR_LOSSES:
+        return cosine_pairs(load_nli("mnli", "train", n_rows=n_pairs))
+    if negatives in ("none", "soft"):
+        triplets = mnr_triplets(load_nli("mnli", "train"), seed=profile.seed)
+        triplets = _first(triplets, n_pairs, "MNLI entailment pairs")
+        return triplets.select_columns(["anchor", "positive"]) if negatives == "none" else triplets
+    hard = contradiction_triplets(_premise_split(profile.seed)[0])
+    hard = _first(hard, n_pairs, "premises with an entailment and a contradiction")
+    if negatives == "hard":
+        return hard
+    judge = load_pretrained_model(max_seq_length=profile.max_seq_length)
+    return mined_negatives(hard, judge, range_min=10, range_max=50, relative_margin=0.05)
+
+
+def nli_pair_map(profile: Profile, n_points: int) -> MapSet:
+    """Held-out MNLI validation pairs as (u, v, |u-v|), coloured by NLI label."""
+    rows = _first(_premise_split(profile.seed)[1], n_points, "held-out validation pairs")
+    premises, hypotheses = list(rows["premise"]), list(rows["hypothesis"])
+    return MapSet(
+        featurize=lambda model: pair_features(model, premises, hypotheses),
+        labels=list(rows["label"]),
+        label_names=NLI_LABELS,
+        title="held-out MNLI pairs (u, v, |u-v|)",
+    )
+
+
+def panel_profile(settings: dict[str, Any], n_rows: int, profile: Profile) -> Profile:
+    """``profile`` with the panel's epochs, batch size and learning rate, warm-up scaled."""
+    return profile.with_changes(
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        learning_rate=settings["learning_rate"],
+        warmup_steps=warmup_for(n_rows, settings["batch_size"], settings["epochs"], profile),
+    )
+
+
+def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> TrainingPlan:
+    loss = settings.get("loss", "mnr" if pretrained else "softmax")
+    negatives = settings.get("negatives", "none")
+    train_dataset = nli_training_set(loss, negatives, settings["n_pairs"], profile)
+    if len(train_dataset) < settings["batch_size"]:
+        raise InputError(
+            f"only {len(train_dataset)} training rows are left (semi-hard mining drops anchors "
+            f"without a suitable negative), fewer than the batch size {settings['batch_size']}: "
+            "add training pairs or lower the batch size"
+        )
+    model = (
+        load_pretrained_model(max_seq_length=profile.max_seq_length)
+        if pretrained
+        else load_base_model(profile)
+    )
+    return TrainingPlan(
+        model=model,
+        loss=loss,
+        train_dataset=train_dataset,
+        profile=panel_profile(settings, len(train_dataset), profile),
+    )
+
+
+def _check_negatives(settings: dict[str, Any], profile: Profile) -> None:
+    loss, negatives = settings.get("loss", "mnr"), settings.get("negatives", "none")
+    if negatives != "none" and loss not in MNR_LOSSES:
+        raise InputError(
+            f"negatives {negatives!r} only apply to the MNR losses, which read (anchor, positive, "
+            f"negative) rows; {loss} trains on labelled pairs. Set negatives to 'none' or the "
+            "loss to 'mnr'"
+        )
+    if negatives == "semi-hard" and settings["n_pairs"] < SEMI_HARD_MIN_PAIRS:
+        raise InputError(
+            f"semi-hard mining needs at least {SEMI_HARD_MIN_PAIRS} training pairs (it skips "
+            f"each anchor's 10 nearest texts); got {settings['n_pairs']}"
+        )
+
+
+def _name(prefix: str, *parts: str) -> str:
+    return "-".join(["panel", prefix, *[p for p in parts if p]])
+
+
+_PAIR_KNOBS = (KNOBS["n_pairs"], KNOBS["epochs"], KNOBS["batch_size"], KNOBS["learning_rate"])
+
+SOFTMAX_PANEL = RecipeSpec(
+    name="softmax",
+    notebook="02_softmax_loss",
+    title="SoftmaxLoss from the base model on MNLI pairs (three labels)",
+    knobs=_PAIR_KNOBS,
+    build=lambda s, p: _plan({**s, "loss": "softmax"}, p, pretrained=False),
+    ledger_name=lambda s: "panel-softmax",
+    map_set=nli_pair_map,
+)
+
+COSINE_PANEL = RecipeSpec(
+    name="cosine",
+    notebook="03_cosine_similarity_loss",
+    title="A cosine loss from the base model on MNLI pairs (entailment = 1, else 0)",
+    knobs=(KNOBS["loss"].with_choices(("cosine", "cosent", "angle")), *_PAIR_KNOBS),
+    build=lambda s, p: _plan(s, p, pretrained=False),
+    ledger_name=lambda s: _name(s["loss"]),
+    map_set=nli_pair_map,
+)
+
+MNR_PANEL = RecipeSpec(
+    name="mnr",
+    notebook="04_mnr_loss_and_hard_negatives",
+    title="MultipleNegativesRankingLoss from the base model: negatives and batch size",
+    knobs=(
+        KNOBS["loss"].with_choices(("mnr", "cached-mnr", "cosine", "softmax")),
+        KNOBS["negatives"],
+        KNOBS["n_pairs"].with_range(quick=(2000, (32, 2400))),  # 63 steps: MNR gains
+        KNOBS["epochs"],
+        KNOBS["batch_size"],
+        KNOBS["learning_rate"],
+    ),
+    build=lambda s, p: _plan(s, p, pretrained=False),
+    ledger_name=lambda s: _name(s["loss"], s["negatives"] if s["loss"] in MNR_LOSSES else ""),
+    check=_check_negatives,
+    map_set=nli_pair_map,
+)
+
+FINETUNE_PANEL = RecipeSpec(
+    name="finetune",
+    notebook="05_finetuning_pretrained",
+    title="Fine-tune all-MiniLM-L6-v2 with MNR",
+    knobs=(
+        KNOBS["negatives"].with_choices(("soft", "hard", "none")),
+        KNOBS["n_pairs"].with_range(quick=(256, (32, 1280))),
+        KNOBS["epochs"].with_range(quick=(1, (1, 2))),
+        KNOBS["batch_size"].with_range(quick=(32, (2, 64))),
+        KNOBS["learning_rate"].with_range(quick=(5e-5, (1e-6, 1e-3))),
+    ),
+    build=lambda s, p: _plan({**s, "loss": "mnr"}, p, pretrained=True),
+    ledger_name=lambda s: _name("finetune", s["negatives"]),
+    check=_check_negatives,
+    map_set=nli_pair_map,
+)
+
+# the panels this module defines, in notebook order (embedlab.interactive.panels collects them)
+PANELS = (SOFTMAX_PANEL, COSINE_PANEL, MNR_PANEL, FINETUNE_PANEL)

@@ -1,0 +1,395 @@
+"""Augmented SBERT: a cross-encoder labels new pairs ("silver") for a bi-encoder to learn from.
+
+The four steps: (1) train a cross-encoder on a small labelled ("gold") set; (2) make new,
+unlabelled pairs; (3) label them with the cross-encoder; (4) train the bi-encoder on gold +
+silver. Three ways to make pairs: the further rows of the dataset (``given``), random
+recombination of gold sentences (``random``), and each gold sentence with its nearest
+neighbours by a pretrained embedding model (``semantic``).
+
+>>> cross_encoder = train_cross_encoder(gold, profile)
+>>> accuracy = classification_report(cross_encoder, held_back)["accuracy"]
+>>> silver = label_pairs(cross_encoder, semantic_pairs(gold, embedder, top_k=3))
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.cross_encoder import (
+    CrossEncoder,
+    CrossEncoderTrainer,
+    CrossEncoderTrainingArguments,
+)
+from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+from sentence_transformers.util import semantic_search
+from sklearn.metrics import roc_auc_score
+from transformers import set_seed
+
+from ..data import require_columns
+from ..errors import InputError
+from ..memory import PeakMemory, free_memory
+from ..models import MINILM_HUB_ID, load_cross_encoder, pretrained_model_path
+from ..profiles import STANDIN, Profile, device_name, precision
+from ..sources import hub_reachable
+
+__all__ = [
+    "PAIRING_STRATEGIES",
+    "TEACHER_SETTINGS",
+    "BI_ENCODER_LOSS",
+    "cross_encoder_base",
+    "teacher_settings",
+    "bi_encoder_loss",
+    "positive_pairs",
+    "bi_encoder_dataset",
+    "train_cross_encoder",
+    "cross_encoder_record",
+    "speed_comparison",
+    "classification_report",
+    "given_pairs",
+    "random_pairs",
+    "semantic_pairs",
+    "label_pairs",
+    "gold_plus_silver",
+]
+
+PAIRING_STRATEGIES = ("given", "random", "semantic")
+MINILM_NAME = MINILM_HUB_ID.split("/")[-1]
+
+
+# The teacher's training settings per profile: notebook 06 and its panel share them.
+TEACHER_SETTINGS: dict[str, dict[str, Any]] = {
+    # all-MiniLM-L6-v2's body on 2,000 gold pairs of the quick profile's NLI rows, 1,000 held
+    # back: accuracy 0.817 against a majority class of 0.664, ROC AUC 0.868 (3 epochs, 251 s
+    # on one CPU thread); on MNLI alone: accuracy 0.743 against 0.653, ROC AUC 0.791
+    "quick": {"epochs": 3, "learning_rate": 5e-5, "batch_size": 16, "max_length": 64},
+    "full": {"epochs": 1, "learning_rate": 2e-5, "batch_size": 16, "max_length": 128},  # book
+}
+
+# The bi-encoder's loss on gold + silver. The book's CosineSimilarityLoss (full profile) needs
+# tens of thousands of pairs before it lifts the small quick base (notebook 03); MNR on the
+# positive pairs (notebook 04) gains from a few thousand, so the quick profile uses it.
+BI_ENCODER_LOSS: dict[str, str] = {"quick": "mnr", "full": "cosine"}
+
+
+def cross_encoder_base(profile: Profile) -> tuple[str, str]:
+    """The body the cross-encoder (the teacher) starts from, and a short name.
+
+    The book's teacher starts from bert-base-uncased (full profile, with the Hub or a local
+    copy). Without it, and always in the quick profile, the teacher starts from
+    all-MiniLM-L6-v2's body: a 4-layer base cannot learn entailment from 2,000 pairs (on
+    the quick base it never predicted a positive, ROC AUC 0.47), and a teacher must be right
+    before it labels anything. The bi-encoder still starts from the profile's base model.
+    """
+    name = profile.base_model
+    if name == STANDIN or not (hub_reachable() or Path(name).is_dir()):
+        return str(pretrained_model_path()), MINILM_NAME
+    return name, name.split("/")[-1]
+
+
+def teacher_settings(profile: Profile) -> dict[str, Any]:
+    """The cross-encoder's training settings for ``profile`` (see :data:`TEACHER_SETTINGS`)."""
+    return dict(TEACHER_SETTINGS["quick" if profile.name == "quick" else "full"])
+
+
+def bi_encoder_loss(profile: Profile) -> str:
+    """The loss name the bi-encoder trains with on gold + silver (see :data:`BI_ENCODER_LOSS`)."""
+    return BI_ENCODER_LOSS["quick" if profile.name == "quick" else "full"]
+
+
+def positive_pairs(pairs: Dataset) -> Dataset:
+    """The pairs labelled similar (score >= 0.5) as (anchor, positive), for MNR."""
+    require_columns(pairs, ["sentence1", "sentence2", "score"])
+    kept = [
+        (a, b)
+        for a, b, score in zip(pairs["sentence1"], pairs["sentence2"], pairs["score"], strict=True)
+        if score >= 0.5
+    ]
+    if not kept:
+        raise InputError("no pair has a score of 0.5 or more, so MNR has no positives to learn")
+    return Dataset.from_dict({"anchor": [a for a, _ in kept], "positive": [b for _, b in kept]})
+
+
+def bi_encoder_dataset(pairs: Dataset, loss: str) -> Dataset:
+    """``pairs`` (sentence1, sentence2, score) in the columns ``loss`` trains on.
+
+    The pair losses (``cosine``, ``cosent``) take the scores as they are; MNR takes the
+    positive pairs and finds its negatives in the batch.
+    """
+    if loss in ("mnr", "cached-mnr", "gist"):
+        return positive_pairs(pairs)
+    require_columns(pairs, ["sentence1", "sentence2", "score"])
+    return pairs
+
+
+def train_cross_encoder(
+    gold: Dataset,
+    profile: Profile,
+    *,
+    base: str | None = None,
+    epochs: int = 1,
+    learning_rate: float = 5e-5,
+    batch_size: int = 16,
+    balance: bool = False,
+    max_length: int = 128,
+) -> tuple[CrossEncoder, dict[str, float]]:
+    """Train a cross-encoder on gold pairs (sentence1, sentence2, score in {0, 1}).
+
+    Args:
+        gold: labelled pairs; ``score`` 1.0 = similar (entailment), 0.0 = not.
+        profile: seed, precision and warm-up come from it.
+        base: model whose body reads both sentences; default all-MiniLM-L6-v2.
+        epochs, learning_rate, batch_size: training settings.
+        balance: weight the rarer class up (``pos_weight``). Off by default: notebook 06's
+            teacher (all-MiniLM-L6-v2's body) learns both classes without it, predicting
+            about as many positives as there are.
+        max_length: tokens of the joined pair; longer pairs are cut.
+
+    Returns:
+        The trained cross-encoder and ``{"seconds": ..., "peak_memory_mb": ...}``.
+    """
+    require_columns(gold, ["sentence1", "sentence2", "score"])
+    scores = np.asarray(gold["score"], dtype=float)
+    if not set(np.unique(scores)) <= {0.0, 1.0}:
+        raise InputError("gold scores must be 0.0 or 1.0 for the cross-encoder")
+    positives = scores.sum()
+    if positives == 0 or positives == len(scores):
+        raise InputError("gold pairs need both classes (some 1.0 and some 0.0 scores)")
+    set_seed(profile.seed)
+    model = load_cross_encoder(
+        **({"name": base} if base else {}), num_labels=1, max_length=max_length
+    )
+    pos_weight = torch.tensor((len(scores) - positives) / positives) if balance else None
+    loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
+    mixed = precision()
+    with tempfile.TemporaryDirectory(prefix="embedlab-ce-") as scratch:
+        args = CrossEncoderTrainingArguments(
+            output_dir=scratch,
+            num_train_epochs=epochs,
+            per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate,
+            warmup_steps=min(profile.warmup_steps, 10),
+            fp16=mixed == "fp16",
+            bf16=mixed == "bf16",
+            save_strategy="no",
+            report_to="none",
+            seed=profile.seed,
+            data_seed=profile.seed,
+            disable_tqdm=False,
+            logging_steps=50,
+            dataloader_pin_memory=torch.cuda.is_available(),
+        )
+        model.model_card_data.widget = [{"text": "placeholder"}]
+        trainer = CrossEncoderTrainer(
+            model=model,
+            args=args,
+            train_dataset=gold.select_columns(["sentence1", "sentence2", "score"]),
+            loss=loss,
+        )
+        with PeakMemory() as peak:
+            start = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - start
+        del trainer
+    free_memory()
+    return model, {"seconds": round(seconds, 1), "peak_memory_mb": round(peak.mb, 1)}
+
+
+def _probabilities(cross_encoder: CrossEncoder, pairs: Dataset) -> np.ndarray:
+    inputs = list(zip(pairs["sentence1"], pairs["sentence2"], strict=True))
+    return np.asarray(
+        cross_encoder.predict(inputs, batch_size=64, activation_fn=torch.nn.Sigmoid()),
+        dtype=float,
+    ).reshape(-1)
+
+
+def classification_report(
+    cross_encoder: CrossEncoder, pairs: Dataset, *, threshold: float = 0.5
+) -> dict[str, float]:
+    """Accuracy on labelled pairs, beside the majority-class baseline and the rates of 1s."""
+    require_columns(pairs, ["sentence1", "sentence2", "score"])
+    truth = np.asarray(pairs["score"], dtype=float) >= 0.5
+    probabilities = _probabilities(cross_encoder, pairs)
+    predicted = probabilities >= threshold
+    return {
+        "accuracy": round(float((predicted == truth).mean()), 4),
+        "roc_auc": round(float(roc_auc_score(truth, probabilities)), 4)
+        if 0 < truth.sum() < len(truth)
+        else float("nan"),
+        "majority_baseline": round(float(max(truth.mean(), 1 - truth.mean())), 4),
+        "predicted_positive_rate": round(float(predicted.mean()), 4),
+        "true_positive_rate": round(float(truth.mean()), 4),
+        "n": int(len(truth)),
+    }
+
+
+def cross_encoder_record(
+    *,
+    notebook: str,
+    profile: Profile,
+    base_name: str,
+    n_train: int,
+    report: dict[str, float],
+    info: dict[str, float],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """The cross-encoder's ledger record (recipe ``cross-encoder``, key ``accuracy``), unwritten.
+
+    :func:`embedlab.training.run.record_cross_encoder` builds it with this and writes it.
+
+    A cross-encoder has no embedding, so no STS-B score: its record carries the held-back
+    classification report instead (``accuracy``, ``majority_baseline``, ...).
+    """
+    record = {
+        "notebook": notebook,
+        "recipe": "cross-encoder",
+        "profile": profile.name,
+        "base_model": base_name,
+        "device": device_name(),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_train": n_train,
+        "untrained": {},  # no embedding, so no STS-B score
+        "trained": {},
+        "model_path": "",  # kept in memory only
+        "seconds": info["seconds"],
+        "peak_memory_mb": info["peak_memory_mb"],
+        **settings,
+        **report,
+    }
+    return record
+
+
+def speed_comparison(
+    bi_encoder: SentenceTransformer, cross_encoder: CrossEncoder, pairs: Dataset
+) -> dict[str, float]:
+    """Seconds each model needs to score the same pairs, and what that means for search.
+
+    Returns ``bi_seconds`` and ``cross_seconds`` for scoring ``pairs`` (the bi-encoder
+    embeds every sentence and takes cosines; the cross-encoder reads every pair), their
+    per-pair costs, and ``search_10k_*``: the estimated seconds to find the most similar pair
+    among 10,000 sentences (bi-encoder: 10,000 embeddings; cross-encoder: 49,995,000 pairs).
+    """
+    require_columns(pairs, ["sentence1", "sentence2"])
+    firsts, seconds = list(pairs["sentence1"]), list(pairs["sentence2"])
+    start = time.perf_counter()
+    u = bi_encoder.encode(firsts, batch_size=64, normalize_embeddings=True)
+    v = bi_encoder.encode(seconds, batch_size=64, normalize_embeddings=True)
+    _ = (u * v).sum(axis=1)
+    bi = time.perf_counter() - start
+    start = time.perf_counter()
+    cross_encoder.predict(list(zip(firsts, seconds, strict=True)), batch_size=64)
+    cross = time.perf_counter() - start
+    per_sentence = bi / (2 * len(firsts))
+    per_pair = cross / len(firsts)
+    return {
+        "n_pairs": len(firsts),
+        "bi_seconds": round(bi, 2),
+        "cross_seconds": round(cross, 2),
+        "search_10k_bi_seconds": round(10_000 * per_sentence, 1),
+        "search_10k_cross_seconds": round(10_000 * 9_999 / 2 * per_pair, 1),
+    }
+
+
+def given_pairs(rows: Dataset) -> Dataset:
+    """The further rows of an NLI dataset as unlabelled pairs (the book's choice)."""
+    require_columns(rows, ["premise", "hypothesis"])
+    return Dataset.from_dict(
+        {"sentence1": list(rows["premise"]), "sentence2": list(rows["hypothesis"])}
+    )
+
+
+def random_pairs(gold: Dataset, n_pairs: int, *, seed: int = 42) -> Dataset:
+    """New pairs from gold sentences: a random first sentence with a random second one."""
+    require_columns(gold, ["sentence1", "sentence2"])
+    firsts = list(dict.fromkeys(gold["sentence1"]))
+    seconds = list(dict.fromkeys(gold["sentence2"]))
+    existing = set(zip(gold["sentence1"], gold["sentence2"], strict=True))
+    if n_pairs > len(firsts) * len(seconds) - len(existing):
+        raise InputError(
+            f"cannot make {n_pairs:,} new pairs from {len(firsts)} x {len(seconds)} sentences"
+        )
+    rng = random.Random(seed)
+    made: dict[tuple[str, str], None] = {}
+    while len(made) < n_pairs:
+        pair = (rng.choice(firsts), rng.choice(seconds))
+        if pair not in existing:
+            made[pair] = None
+    return Dataset.from_dict({"sentence1": [a for a, _ in made], "sentence2": [b for _, b in made]})
+
+
+def semantic_pairs(gold: Dataset, embedder: SentenceTransformer, *, top_k: int = 3) -> Dataset:
+    """Each gold first sentence with its ``top_k`` most similar gold second sentences.
+
+    Pairs that are already in gold are skipped, so every pair is new. Similar sentences are
+    far more likely to be positives than random ones, which balances the silver labels.
+    """
+    require_columns(gold, ["sentence1", "sentence2"])
+    if top_k < 1:
+        raise InputError(f"top_k must be >= 1, got {top_k}")
+    firsts = list(dict.fromkeys(gold["sentence1"]))
+    seconds = list(dict.fromkeys(gold["sentence2"]))
+    existing = set(zip(gold["sentence1"], gold["sentence2"], strict=True))
+    queries = embedder.encode(
+        firsts, batch_size=64, convert_to_tensor=True, normalize_embeddings=True
+    )
+    corpus = embedder.encode(
+        seconds, batch_size=64, convert_to_tensor=True, normalize_embeddings=True
+    )
+    hits = semantic_search(queries, corpus, top_k=top_k + 1)
+    made: dict[tuple[str, str], None] = {}
+    for first, candidates in zip(firsts, hits, strict=True):
+        kept = 0
+        for hit in candidates:
+            pair = (first, seconds[hit["corpus_id"]])
+            if pair in existing or pair in made:
+                continue
+            made[pair] = None
+            kept += 1
+            if kept == top_k:
+                break
+    return Dataset.from_dict({"sentence1": [a for a, _ in made], "sentence2": [b for _, b in made]})
+
+
+def label_pairs(
+    cross_encoder: CrossEncoder, pairs: Dataset, *, threshold: float = 0.5, graded: bool = False
+) -> Dataset:
+    """The silver set: ``pairs`` with the cross-encoder's label as ``score``.
+
+    By default the label is 0/1 (probability >= ``threshold``), as in the book; with
+    ``graded=True`` it is the probability itself, as the Augmented SBERT paper does.
+    """
+    require_columns(pairs, ["sentence1", "sentence2"])
+    probabilities = _probabilities(cross_encoder, pairs)
+    labels = probabilities if graded else (probabilities >= threshold).astype(float)
+    return Dataset.from_dict(
+        {
+            "sentence1": list(pairs["sentence1"]),
+            "sentence2": list(pairs["sentence2"]),
+            "score": labels.tolist(),
+        }
+    )
+
+
+def gold_plus_silver(gold: Dataset, silver: Dataset) -> Dataset:
+    """Gold then silver, dropping silver pairs that repeat a pair already present."""
+    require_columns(gold, ["sentence1", "sentence2", "score"])
+    require_columns(silver, ["sentence1", "sentence2", "score"])
+    seen: set[tuple[str, str]] = set()
+    rows: dict[str, list[Any]] = {"sentence1": [], "sentence2": [], "score": []}
+    for part in (gold, silver):
+        for a, b, score in zip(part["sentence1"], part["sentence2"], part["score"], strict=True):
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            rows["sentence1"].append(a)
+            rows["sentence2"].append(b)
+            rows["score"].append(float(score))
+    return Dataset.from_dict(rows)

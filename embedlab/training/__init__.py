@@ -1,0 +1,54 @@
+"""Training runs and their records: run a recipe, the book's recipes, the ledger, seeds, CLI."""
+
+from __future__ import annotations
+
+from . import distributed, ledger, ledger_schema, progress, recipes, run, seeds
+from .ledger import (
+    BOOK_SCORES,
+    check_runs_dir,
+    latest_run,
+    ledger_table,
+    read_ledger,
+    record_run,
+)
+from .recipes import RECIPES, ensure_recorded, run_book_recipe
+from .run import (
+    RunResult,
+    free_memory,
+    record_cross_encoder,
+    record_evaluation,
+    recorded_run,
+    run_recipe,
+    train_model,
+)
+from .seeds import SEEDS, seed_spread, spread, verdict
+
+__all__ = [
+    "distributed",
+    "ledger",
+    "ledger_schema",
+    "progress",
+    "recipes",
+    "run",
+    "seeds",
+    "BOOK_SCORES",
+    "check_runs_dir",
+    "latest_run",
+    "ledger_table",
+    "read_ledger",
+    "record_run",
+    "RECIPES",
+    "ensure_recorded",
+    "run_book_recipe",
+    "RunResult",
+    "free_memory",
+    "record_cross_encoder",
+    "record_evaluation",
+    "recorded_run",
+    "run_recipe",
+    "train_model",
+    "SEEDS",
+    "seed_spread",
+    "spread",
+    "verdict",
+]

@@ -1,0 +1,308 @@
+"""The results ledger: one JSON line per training run in ``<runs dir>/results.jsonl``.
+
+Each record is checked against one schema (:mod:`embedlab.training.ledger_schema`) and appended with
+a single ``write`` on a file opened in append mode, then flushed to disk; appends from
+several processes at once stay whole. A crash mid-write can at worst leave a torn *last*
+line: the next append starts on a new line, and readers skip the torn line (and any line
+that breaks the schema) with one warning naming the lines; earlier lines are never touched.
+
+>>> check_runs_dir()                       # before training: the folder takes models and records
+>>> record_run({"notebook": "02_softmax_loss", "recipe": "softmax", ...})
+>>> ledger_table()                         # a pandas DataFrame, newest run per recipe
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError, StorageError
+from ..sources import RUNS_DIR_ENV, runs_dir
+from .ledger_schema import REQUIRED_KEYS, record_problems
+
+__all__ = [
+    "BOOK_SCORES",
+    "REQUIRED_KEYS",
+    "ledger_path",
+    "check_runs_dir",
+    "record_run",
+    "read_ledger",
+    "ledger_table",
+]
+
+log = logging.getLogger(__name__)
+
+LEDGER_NAME = "results.jsonl"
+MODELS_NAME = "models"
+
+# STS-B validation scores the book reports for each recipe (spearman/pearson on cosine).
+BOOK_SCORES: dict[str, dict[str, float]] = {
+    "softmax": {"spearman_cosine": 0.603, "pearson_cosine": 0.598},
+    "cosine": {"spearman_cosine": 0.725, "pearson_cosine": 0.722},
+    "mnr-soft": {"spearman_cosine": 0.812, "pearson_cosine": 0.809},
+    "pretrained": {"spearman_cosine": 0.867},
+    "finetune-mnr": {"spearman_cosine": 0.848, "pearson_cosine": 0.851},
+    "augsbert-given": {"spearman_cosine": 0.721, "pearson_cosine": 0.710},
+    "tsdae": {"spearman_cosine": 0.714, "pearson_cosine": 0.699},
+}
+
+
+def ledger_path() -> Path:
+    """Path of ``results.jsonl`` in the runs folder."""
+    return runs_dir() / LEDGER_NAME
+
+
+def _unusable(root: Path, problem: str) -> StorageError:
+    return StorageError(
+        f"the runs folder {root} cannot take models and results: {problem}. "
+        f"Set {RUNS_DIR_ENV} to a writable folder (or fix this one) and run again."
+    )
+
+
+def _try_write(folder: Path) -> None:
+    """Create and remove a small file in ``folder`` (``os.access`` trusts root blindly)."""
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".embedlab-write-check-"):
+        pass
+
+
+def check_runs_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Check that the runs folder (default :func:`~embedlab.sources.runs_dir`) can take a
+    saved model in ``models/`` and a record in ``results.jsonl``; return the folder.
+
+    Call it before training, so that a run is never lost at the end. Raises
+    :class:`StorageError` naming the folder, the problem and the fix: a read-only folder,
+    a file where a folder should be, or ``results.jsonl`` that is a folder.
+    """
+    root = Path(path).expanduser() if path is not None else runs_dir()
+    if root.exists() and not root.is_dir():
+        raise _unusable(root, "it is a file, not a folder")
+    models, ledger = root / MODELS_NAME, root / LEDGER_NAME
+    if models.exists() and not models.is_dir():
+        raise _unusable(root, f"{models} is a file, not a folder")
+    if ledger.exists() and not ledger.is_file():
+        raise _unusable(root, f"{ledger} is not a file (a folder?): move it away")
+    for folder in (root, models):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _try_write(folder)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise _unusable(root, f"{folder} is not writable ({reason})") from error
+    if ledger.exists():
+        try:
+            with ledger.open("ab"):
+                pass
+        except OSError as error:
+            raise _unusable(
+                root, f"{ledger} cannot be appended to ({error.strerror or error})"
+            ) from error
+    return root.resolve()
+
+
+def _json_value(value: Any) -> Any:
+    """JSON for what ``json`` cannot write: NumPy scalars as numbers, anything else as text."""
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
+def record_run(record: dict[str, Any], *, path: Path | None = None) -> Path:
+    """Append one run's record as a JSON line; return the ledger's path.
+
+    Raises :class:`InputError` when ``record`` breaks the schema (nothing is written) and
+    :class:`StorageError` when the ledger cannot be written.
+    """
+    problems = record_problems(record)
+    if not problems:  # what is written must read back valid (a NumPy float becomes a float)
+        record = json.loads(json.dumps(record, default=_json_value))
+        problems = record_problems(record)
+    if problems:
+        raise InputError(
+            f"ledger record refused: {'; '.join(problems)}. A record needs "
+            f"{', '.join(REQUIRED_KEYS)}; nothing was written."
+        )
+    path = Path(path) if path is not None else ledger_path()
+    line = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # a torn last line: start on a new one, never glue to it
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise StorageError(
+            f"the ledger {path} cannot be written ({error.strerror or error}), so this record "
+            f"was not saved: {json.dumps(record, sort_keys=True)}. Set {RUNS_DIR_ENV} to a "
+            "writable folder (or fix this one) before the next run."
+        ) from error
+    return path
+
+
+_warned: set[tuple[str, tuple[int, ...]]] = set()
+
+
+def _warn_skipped(path: Path, skipped: list[tuple[int, str]], kept: int) -> None:
+    """One warning for the lines of ``path`` that were skipped (once per set of lines)."""
+    key = (str(path), tuple(number for number, _ in skipped))
+    if key in _warned:
+        return
+    _warned.add(key)
+    shown = "; ".join(f"line {number}: {why}" for number, why in skipped[:5])
+    more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    numbers = ", ".join(str(number) for number, _ in skipped[:20])
+    log.warning(
+        "skipped %d bad ledger line(s) of %s (lines %s): %s%s. The other %d record(s) are used; "
+        "delete or fix those lines to silence this.",
+        len(skipped),
+        path,
+        numbers + (", ..." if len(skipped) > 20 else ""),
+        shown,
+        more,
+        kept,
+    )
+
+
+def _parse(raw: bytes, torn: bool) -> tuple[dict[str, Any] | None, str]:
+    """A line's record, or ``None`` and why it is skipped."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "torn (an interrupted write)" if torn else "not JSON"
+    problems = record_problems(record)
+    return (None, "; ".join(problems)) if problems else (record, "")
+
+
+def read_ledger(*, path: Path | None = None) -> list[dict[str, Any]]:
+    """All valid records, oldest first.
+
+    Lines that are not JSON, torn by a crash or break the schema (``null``, a list,
+    ``"seconds": "fast"``...) are skipped with one warning naming them.
+    """
+    if path is None:
+        try:
+            path = ledger_path()
+        except StorageError as error:
+            log.warning("%s", error)
+            return []
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as error:  # a folder in its place, or unreadable
+        log.warning("the ledger %s cannot be read (%s); no records shown", path, error)
+        return []
+    records, skipped = [], []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        record, why = _parse(raw, torn=number == len(lines))
+        if record is None:
+            skipped.append((number, why))
+        else:
+            records.append(record)
+    if skipped:
+        _warn_skipped(path, skipped, len(records))
+    return records
+
+
+def latest_run(recipe: str, *, profile: str | None = None, path: Path | None = None):
+    """The newest record of ``recipe`` (in ``profile`` if given), or ``None``."""
+    for record in reversed(read_ledger(path=path)):
+        if record.get("recipe") == recipe and (profile is None or record.get("profile") == profile):
+            return record
+    return None
+
+
+def ledger_table(
+    *,
+    notebook: str | None = None,
+    profile: str | None = None,
+    latest_only: bool = True,
+    path: Path | None = None,
+) -> pd.DataFrame:
+    """The ledger as a table beside the book's scores, filtered by notebook and profile.
+
+    With ``latest_only`` the newest run of each (recipe, profile, seed) is kept, and the runs
+    of one recipe under several seeds become one row: ``untrained``, ``trained`` and
+    ``seconds`` are their means, ``trained_std`` the spread and ``seeds`` how many there were.
+    """
+    rows = []
+    for r in read_ledger(path=path):
+        if notebook and r.get("notebook") != notebook:
+            continue
+        if profile and r.get("profile") != profile:
+            continue
+        book = BOOK_SCORES.get(r["recipe"], {})
+        rows.append(
+            {
+                "notebook": r["notebook"],
+                "recipe": r["recipe"],
+                "profile": r["profile"],
+                "base_model": r["base_model"],
+                "n_train": r["n_train"],
+                "untrained": (r.get("untrained") or {}).get("spearman_cosine"),
+                "trained": (r.get("trained") or {}).get("spearman_cosine"),
+                "book": book.get("spearman_cosine"),
+                "seconds": round(float(r["seconds"]), 1),
+                "peak_memory_mb": round(float(r["peak_memory_mb"])),
+                "seed": r.get("seed"),
+                "time": r.get("time", ""),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    if not latest_only:
+        return table.reset_index(drop=True)
+    table["seed"] = table["seed"].astype(object).where(table["seed"].notna(), "none")
+    table = table.drop_duplicates(subset=["recipe", "profile", "seed"], keep="last")
+    grouped = table.groupby(["recipe", "profile"], sort=False)
+    summary = grouped.agg(
+        notebook=("notebook", "last"),
+        base_model=("base_model", "last"),
+        n_train=("n_train", "last"),
+        untrained=("untrained", "mean"),
+        trained=("trained", "mean"),
+        trained_std=("trained", "std"),
+        seeds=("seed", "count"),
+        book=("book", "last"),
+        seconds=("seconds", "mean"),
+        peak_memory_mb=("peak_memory_mb", "max"),
+        time=("time", "last"),
+    ).reset_index()
+    summary["trained_std"] = summary["trained_std"].fillna(0.0)
+    for column in ("untrained", "trained", "trained_std"):
+        summary[column] = summary[column].round(4)
+    summary["seconds"] = summary["seconds"].round(1)
+    order = [
+        "notebook",
+        "recipe",
+        "profile",
+        "base_model",
+        "n_train",
+        "untrained",
+        "trained",
+        "trained_std",
+        "seeds",
+        "book",
+        "seconds",
+        "peak_memory_mb",
+        "time",
+    ]
+    summary = summary[order].sort_values("time", kind="stable")
+    return summary.reset_index(drop=True)

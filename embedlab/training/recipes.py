@@ -1,0 +1,209 @@
+"""The suite's training recipes as data, and one call that runs any of them.
+
+Notebooks build each recipe step by step once, for teaching; these definitions do the same
+through the same package code, so that a later notebook, the command line
+(``python -m embedlab.training.cli``) or the benchmark can re-create a result without copying
+cells. The book's recipes come first; the suite adds a few *beyond the book* that aim to beat
+its scores with what the library offers today (mined hard negatives, larger batches through
+the cached MNR loss, GISTEmbed with a guide model).
+
+>>> result = run_book_recipe("softmax", profile)
+>>> record = ensure_recorded("softmax", profile)        # the ledger's record, trained if missing
+>>> RECIPES["cached-mnr"].settings(FULL).batch_size      # 128
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer, SentenceTransformerTrainingArguments
+
+from ..data import cosine_pairs, load_training_nli, mnr_triplets, nli_pairs
+from ..errors import InputError
+from ..methods.negatives import mined_negatives
+from ..models import load_base_model, load_pretrained_model
+from ..profiles import Profile
+from .distributed import init_distributed, main_process_first
+from .ledger import latest_run
+from .run import RunResult, loss_defaults, run_recipe, training_arguments
+
+__all__ = [
+    "Recipe",
+    "RECIPES",
+    "BOOK_RECIPES",
+    "get_recipe",
+    "finetune_settings",
+    "recipe_arguments",
+    "run_book_recipe",
+    "ensure_recorded",
+]
+
+BEYOND_THE_BOOK = "beyond-the-book"  # the notebook name of recipes no notebook teaches
+
+
+def finetune_settings(profile: Profile) -> Profile:
+    """Settings for fine-tuning a pretrained sentence model (notebook 05): a gentle learning
+    rate, one pass and a short warm-up, since the model is already trained."""
+    return profile.with_changes(
+        learning_rate=5e-5,  # the trainer's default, as in the book
+        epochs=1,  # as the book
+        warmup_steps=min(profile.warmup_steps, 10),
+    )
+
+
+def _softmax_pairs(mnli: Dataset, profile: Profile) -> Dataset:
+    return nli_pairs(mnli)
+
+
+def _cosine_pairs(mnli: Dataset, profile: Profile) -> Dataset:
+    return cosine_pairs(mnli)
+
+
+def _soft_triplets(mnli: Dataset, profile: Profile) -> Dataset:
+    return mnr_triplets(mnli, seed=profile.seed)
+
+
+def _mined_triplets(mnli: Dataset, profile: Profile) -> Dataset:
+    """Entailment pairs with a semi-hard negative that all-MiniLM-L6-v2 ranks close."""
+    pairs = mnr_triplets(mnli, seed=profile.seed).select_columns(["anchor", "positive"])
+    judge = load_pretrained_model(profile.pretrained_model, max_seq_length=profile.max_seq_length)
+    return mined_negatives(pairs, judge)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One recipe of the suite: the model it starts from, its data, its loss, its settings."""
+
+    name: str  # the ledger's name, e.g. "mnr-soft"
+    notebook: str  # the notebook that teaches it; "beyond-the-book" for the suite's additions
+    loss: str  # a name in embedlab.losses.LOSSES
+    build: Callable[[Dataset, Profile], Dataset]  # MNLI train rows -> training set for the loss
+    start: str = "base"  # "base": profile.base_model; "pretrained": profile.pretrained_model
+    batch_size: int | None = None  # None: the profile's (book: 32)
+    finetune: bool = False  # True: finetune_settings (learning rate, epochs, warm-up)
+    quick_rows: int | None = None  # at most this many training examples in the quick profile
+    beyond_book: bool = False  # True: not in the book; an attempt to beat its scores
+    baseline: str | None = None  # beyond the book: the book's recipe it changes one thing of
+
+    def settings(self, profile: Profile) -> Profile:
+        """The profile this recipe trains under.
+
+        A larger batch keeps the warm-up the same number of pairs (fewer, larger steps).
+        """
+        if self.finetune:
+            profile = finetune_settings(profile)
+        if self.batch_size and self.batch_size != profile.batch_size:
+            warmup = round(profile.warmup_steps * profile.batch_size / self.batch_size)
+            profile = profile.with_changes(batch_size=self.batch_size, warmup_steps=warmup)
+        return profile
+
+    def model_name(self, profile: Profile) -> str:
+        """The model this recipe starts from under ``profile`` (``"standin"`` = embedlab's)."""
+        return profile.base_model if self.start == "base" else profile.pretrained_model
+
+    def load_model(self, profile: Profile) -> SentenceTransformer:
+        """The untrained starting model (the quick base replaces bert-base when offline)."""
+        if self.start == "base":
+            return load_base_model(profile)
+        return load_pretrained_model(
+            profile.pretrained_model, max_seq_length=profile.max_seq_length
+        )
+
+    def training_set(self, profile: Profile, mnli: Dataset | None = None) -> Dataset:
+        """The training set under ``profile``, from ``mnli`` or the first ``n_train`` rows of
+        the profile's ``train_splits``."""
+        settings = self.settings(profile)
+        if mnli is None:
+            mnli = load_training_nli(settings.train_splits, n_rows=settings.n_train)
+        dataset = self.build(mnli, settings)
+        if profile.name == "quick" and self.quick_rows and len(dataset) > self.quick_rows:
+            dataset = dataset.select(range(self.quick_rows))
+        return dataset
+
+
+def _beyond_mnr_soft(
+    name: str, loss: str, build: Callable[[Dataset, Profile], Dataset], **settings: Any
+) -> Recipe:
+    """A recipe beyond the book that changes one thing of the book's mnr-soft."""
+    return Recipe(
+        name, BEYOND_THE_BOOK, loss, build, beyond_book=True, baseline="mnr-soft", **settings
+    )
+
+
+_SUITE = [
+    # the book's recipes, from bert-base-uncased (quick: embedlab's masked-LM base)
+    Recipe("softmax", "02_softmax_loss", "softmax", _softmax_pairs),
+    Recipe("cosine", "03_cosine_similarity_loss", "cosine", _cosine_pairs),
+    Recipe("cosent", "03_cosine_similarity_loss", "cosent", _cosine_pairs),
+    Recipe("mnr-soft", "04_mnr_loss_and_hard_negatives", "mnr", _soft_triplets),
+    # the book's fine-tuning of all-MiniLM-L6-v2 (notebook 05: 640 triplets in the quick profile)
+    Recipe(
+        "finetune-mnr",
+        "05_finetuning_pretrained",
+        "mnr",
+        _soft_triplets,
+        start="pretrained",
+        finetune=True,
+        quick_rows=640,
+    ),
+    # beyond the book: each changes one thing of mnr-soft
+    _beyond_mnr_soft("mnr-mined", "mnr", _mined_triplets),  # semi-hard mined negatives
+    _beyond_mnr_soft("cached-mnr", "cached-mnr", _soft_triplets, batch_size=128),  # 4x the batch
+    _beyond_mnr_soft("gist", "gist", _soft_triplets),  # a guide model vetoes false negatives
+]
+RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in _SUITE}
+BOOK_RECIPES: dict[str, Recipe] = {n: r for n, r in RECIPES.items() if not r.beyond_book}
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe called ``name``; an :class:`InputError` lists the known ones."""
+    if name not in RECIPES:
+        raise InputError(f"unknown recipe {name!r}; choose one of {sorted(RECIPES)}")
+    return RECIPES[name]
+
+
+def recipe_arguments(
+    recipe: str, profile: Profile, *, output_dir: str, **overrides: Any
+) -> SentenceTransformerTrainingArguments:
+    """The trainer's arguments that :func:`run_book_recipe` trains ``recipe`` with (no training)."""
+    chosen = get_recipe(recipe)
+    return training_arguments(
+        chosen.settings(profile),
+        output_dir=output_dir,
+        **{**loss_defaults(chosen.loss), **overrides},
+    )
+
+
+def run_book_recipe(recipe: str, profile: Profile, **overrides: Any) -> RunResult:
+    """Train ``recipe`` (any of :data:`RECIPES`) under ``profile`` and record it.
+
+    ``overrides`` go to :func:`embedlab.training.run.run_recipe` (``max_steps``, ``evaluator``...).
+    """
+    chosen = get_recipe(recipe)
+    settings = chosen.settings(profile)
+    extra = {"beyond_book": chosen.beyond_book, **overrides.pop("extra", {})}
+    init_distributed()
+    with main_process_first():  # under a launcher: the main process fills the caches first
+        model = chosen.load_model(settings)
+        train_dataset = chosen.training_set(profile)
+    return run_recipe(
+        notebook=chosen.notebook,
+        recipe=chosen.name,
+        model=model,
+        loss=chosen.loss,
+        train_dataset=train_dataset,
+        profile=settings,
+        extra=extra,
+        **overrides,
+    )
+
+
+def ensure_recorded(recipe: str, profile: Profile) -> dict[str, Any]:
+    """The newest ledger record of ``recipe`` in ``profile``; train it first if there is none."""
+    record = latest_run(recipe, profile=profile.name)
+    if record is None:
+        record = run_book_recipe(recipe, profile).record
+    return record

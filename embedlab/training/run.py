@@ -1,0 +1,514 @@
+"""Training a SentenceTransformer under a profile, and recording the run in the ledger.
+
+:func:`run_recipe` is what a notebook calls: it scores the untrained model on STS-B,
+trains with ``SentenceTransformerTrainer`` (evaluating on STS-B during training), scores the
+trained model, saves it in the runs folder, appends a ledger record and frees memory.
+
+>>> result = run_recipe(notebook="02_softmax_loss", recipe="softmax", model=model,
+...                     loss="softmax", train_dataset=nli_pairs(mnli), profile=profile)
+>>> result.untrained["spearman_cosine"], result.trained["spearman_cosine"]
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+from sentence_transformers import (
+    SentenceTransformer,
+    SentenceTransformerTrainer,
+    SentenceTransformerTrainingArguments,
+)
+from sentence_transformers.base.sampler import BatchSamplers
+from sentence_transformers.util.distributed import distributed_evaluation
+from torch import nn
+from transformers import TrainerCallback, set_seed
+
+from ..artefacts import safe_name, write_folder
+from ..errors import InputError
+from ..evaluation import evaluate_sts, sts_scores, stsb_evaluator
+from ..loss_data import check_loss_data
+from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
+from ..memory import PeakMemory, free_memory
+from ..models import STANDIN_NAME
+from ..profiles import STANDIN, Profile, device_name, precision
+from ..settings import check_overrides
+from .distributed import (
+    ddp_backend,
+    init_distributed,
+    is_main_process,
+    local_device,
+    wait_for_everyone,
+    world_size,
+)
+from .ledger import check_runs_dir, record_run
+from .progress import use_progress_line
+
+__all__ = [
+    "record_evaluation",
+    "RunResult",
+    "PeakMemory",
+    "training_arguments",
+    "loss_defaults",
+    "train_model",
+    "run_recipe",
+    "recorded_run",
+    "free_memory",
+    "record_cross_encoder",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What one training run produced."""
+
+    recipe: str  # ledger name of the recipe, e.g. "softmax"
+    untrained: dict[str, float]  # STS-B scores before training
+    trained: dict[str, float]  # STS-B scores after training
+    seconds: float  # wall time of training alone
+    peak_memory_mb: float  # see PeakMemory
+    steps: int  # optimiser steps taken
+    model_path: str  # where the trained model was saved
+    history: list[dict[str, Any]] = field(default_factory=list)  # trainer's log (loss, evals)
+    record: dict[str, Any] = field(default_factory=dict)  # the ledger record
+    model: SentenceTransformer | None = field(default=None, repr=False)  # the trained model
+
+    def improvement(self) -> float:
+        """Trained minus untrained Spearman."""
+        return round(self.trained["spearman_cosine"] - self.untrained["spearman_cosine"], 4)
+
+
+def training_arguments(
+    profile: Profile,
+    *,
+    output_dir: str,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    learning_rate: float | None = None,
+    no_duplicates: bool = False,
+    evaluate: bool = True,
+    max_steps: int = -1,
+) -> SentenceTransformerTrainingArguments:
+    """The trainer's arguments for ``profile``; keyword arguments override the profile.
+
+    Mixed precision is switched on only where the device supports it; evaluation runs every
+    ``profile.eval_steps`` steps (``eval_strategy="steps"``, which the book's code forgot).
+    Under a launcher (``torchrun``, ``accelerate launch``) every process takes
+    ``batch_size`` pairs a step; without CUDA the processes use the gloo backend, and the
+    last, incomplete round of batches is dropped so that every process takes the same steps.
+    """
+    mixed = precision()
+    processes = world_size()
+    chosen = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
+    given = check_overrides({**chosen, "max_steps": max_steps})  # None: the profile's
+    epochs, batch_size, learning_rate, max_steps = (
+        given.get(key, getattr(profile, key, -1))
+        for key in ("epochs", "batch_size", "learning_rate", "max_steps")
+    )
+    return SentenceTransformerTrainingArguments(
+        output_dir=output_dir,
+        num_train_epochs=epochs,
+        max_steps=max_steps,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=batch_size,
+        learning_rate=learning_rate,
+        warmup_steps=profile.warmup_steps,
+        fp16=mixed == "fp16",
+        bf16=mixed == "bf16",
+        batch_sampler=BatchSamplers.NO_DUPLICATES if no_duplicates else BatchSamplers.BATCH_SAMPLER,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=profile.eval_steps,
+        logging_steps=max(1, profile.eval_steps // 4),
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=False,  # a progress bar even when library logging is quiet
+        optim="adamw_torch_fused",  # one fused kernel: 6x faster optimiser steps on a CPU
+        seed=profile.seed,
+        data_seed=profile.seed,
+        dataloader_drop_last=processes > 1,  # uneven last batches would stall the other processes
+        dataloader_pin_memory=device_name() == "cuda",
+        use_cpu=device_name() == "cpu",  # also what makes several CPU processes train as one
+        ddp_backend=ddp_backend(),
+    )
+
+
+def loss_defaults(loss_name: str | None) -> dict[str, Any]:
+    """Settings a loss needs from :func:`training_arguments`: in-batch negatives want batches
+    without duplicate texts (a duplicate would be a false negative)."""
+    return {"no_duplicates": loss_name in IN_BATCH_NEGATIVE_LOSSES}
+
+
+def _ledger_record(
+    notebook: str, recipe: str, model: SentenceTransformer, profile: Profile, **fields: Any
+) -> dict[str, Any]:
+    """The keys every ledger record shares, plus ``fields``."""
+    return {
+        "notebook": notebook,
+        "recipe": recipe,
+        "profile": recorded_profile(profile, model),
+        "base_model": getattr(model, "embedlab_base_name", type(model).__name__),
+        "device": device_name(),
+        "seed": profile.seed,
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+    }
+
+
+def _stands_in(profile: Profile, model: SentenceTransformer) -> bool:
+    """True when ``profile`` asks for a Hub base model but ``model`` is embedlab's stand-in."""
+    base = getattr(model, "embedlab_base_name", None)
+    return profile.base_model != STANDIN and base == STANDIN_NAME
+
+
+def recorded_profile(profile: Profile, model: SentenceTransformer) -> str:
+    """The ledger's profile: ``"full-standin"`` when the stand-in replaced the full base."""
+    return f"{profile.name}-standin" if _stands_in(profile, model) else profile.name
+
+
+def _warn_if_standin(profile: Profile, model: SentenceTransformer) -> None:
+    if _stands_in(profile, model):
+        warnings.warn(
+            f"the {profile.name} profile's base model {profile.base_model} is not available "
+            f"here (no Hub, no lab kit with it), so embedlab's small stand-in base "
+            f"({STANDIN_NAME}) is trained instead: its scores are not the {profile.name} "
+            f"profile's, and the run is recorded as profile "
+            f"{recorded_profile(profile, model)!r}. For the real run, connect to the Hub or "
+            f"use a kit with it (embedlab-labkit download --profile {profile.name}).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Module) -> None:
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
+    if len(dataset) == 0:
+        raise InputError("train_dataset is empty; load some rows first")
+    if loss_name in LOSS_COLUMNS:
+        wanted = LOSS_COLUMNS[loss_name]
+        if tuple(dataset.column_names[: len(wanted)]) != wanted:
+            raise InputError(
+                f"loss {loss_name!r} expects columns {list(wanted)} first, in that order; "
+                f"the dataset has {dataset.column_names}. Build it with the matching helper "
+                "(nli_pairs, cosine_pairs, mnr_triplets) or rename/select its columns."
+            )
+    check_loss_data(loss, dataset)  # labels and scores in the loss's range
+
+
+def train_model(
+    model: SentenceTransformer,
+    loss: nn.Module,
+    train_dataset: Dataset,
+    profile: Profile,
+    *,
+    evaluator=None,
+    output_dir: str | None = None,
+    callbacks: list[TrainerCallback] | None = None,
+    **overrides: Any,
+) -> tuple[float, float, int, list[dict[str, Any]]]:
+    """Train ``model`` in place; return (seconds, peak_memory_mb, steps, log history).
+
+    ``overrides`` go to :func:`training_arguments` (epochs, batch_size, learning_rate,
+    no_duplicates, max_steps); ``callbacks`` go to the trainer (e.g. a widget's progress bar).
+    """
+    set_seed(profile.seed)
+    if not model.model_card_data.widget:  # skip the model card's slow widget-example search
+        first = train_dataset[0][train_dataset.column_names[0]]
+        model.model_card_data.widget = [{"text": str(first)}]
+    scratch = output_dir or tempfile.mkdtemp(prefix="embedlab-trainer-")
+    try:
+        args = training_arguments(
+            profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=train_dataset,
+            loss=loss,
+            evaluator=evaluator,
+            callbacks=callbacks,
+        )
+        use_progress_line(trainer)  # in a notebook: one line, not the trainer's table
+        with PeakMemory() as peak:
+            start = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - start
+        steps, history = trainer.state.global_step, list(trainer.state.log_history)
+        del trainer
+    finally:  # a failed run leaves no scratch folder behind
+        if output_dir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    free_memory()
+    return seconds, peak.mb, steps, history
+
+
+def model_folder(notebook: str, recipe: str, profile: Profile) -> Path:
+    """Where :func:`run_recipe` saves: ``<runs>/models/<notebook>--<recipe>--<profile>--seed<n>``.
+
+    Each name becomes a safe folder name (``"../../x"`` -> ``"x"``, see
+    :func:`embedlab.artefacts.safe_name`), so a model never lands outside ``models/``; the
+    runs folder is checked first (:func:`embedlab.training.ledger.check_runs_dir`).
+    """
+    root = check_runs_dir()
+    parts = [safe_name(notebook), safe_name(recipe), safe_name(profile.name)]
+    name = "--".join([*parts, f"seed{profile.seed}"])
+    if parts != [notebook, recipe, profile.name]:
+        log.warning(
+            "the model of %r / %r is saved as %s (a safe folder name)", notebook, recipe, name
+        )
+    return root / "models" / name
+
+
+def run_recipe(
+    *,
+    notebook: str,
+    recipe: str,
+    model: SentenceTransformer,
+    loss: str | nn.Module,
+    train_dataset: Dataset,
+    profile: Profile,
+    evaluator=None,
+    target_evaluator=None,
+    extra: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Score, train, score again, save and record one recipe; return its :class:`RunResult`.
+
+    Args:
+        notebook: the notebook's name, e.g. ``"02_softmax_loss"`` (ledger and folder name).
+        recipe: the ledger's recipe name, e.g. ``"softmax"``.
+        model: the model to train (trained in place).
+        loss: a loss name from :data:`embedlab.losses.LOSSES` or a loss module.
+        train_dataset: columns in the order the loss expects.
+        profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
+            no_duplicates or max_steps for this run only, or pass ``callbacks`` to the trainer.
+        evaluator: defaults to STS-B validation.
+        target_evaluator: a second evaluation (e.g. a target domain), scored before and
+            after training and recorded as ``untrained_target`` / ``trained_target``.
+        extra: more keys for the ledger record.
+
+    Launched several times over (``torchrun``, ``accelerate launch``), it trains data-parallel;
+    the in-batch-negative losses then gather negatives from every process, and only the main
+    process saves and records the run (the others return a result with empty scores and
+    record).
+    """
+    loss_name = loss if isinstance(loss, str) else None
+    overrides = check_overrides(overrides)  # the same checks as a profile's settings
+    _check_dataset(loss_name, train_dataset, loss)
+    _warn_if_standin(profile, model)
+    model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder, before training
+    init_distributed()
+    processes = world_size()
+    if processes > 1:
+        model.to(local_device())
+    loss_module = (
+        make_loss(loss, model, seed=profile.seed, gather_across_devices=processes > 1)
+        if isinstance(loss, str)
+        else loss
+    )
+    overrides = {**loss_defaults(loss_name), **overrides}
+    evaluator = evaluator or stsb_evaluator()
+    untrained = _evaluate_shared(model, evaluator)
+    target = {}
+    if target_evaluator is not None:
+        target["untrained_target"] = _evaluate_shared(model, target_evaluator)
+    seconds, peak_mb, steps, history = train_model(
+        model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
+    )
+    trained = _evaluate_shared(model, evaluator)
+    if target_evaluator is not None:
+        target["trained_target"] = _evaluate_shared(model, target_evaluator)
+    result = RunResult(
+        recipe=recipe,
+        untrained=untrained,
+        trained=trained,
+        seconds=round(seconds, 1),
+        peak_memory_mb=round(peak_mb, 1),
+        steps=steps,
+        model_path=str(model_dir),
+        history=history,
+        model=model,
+    )
+    if not is_main_process():
+        wait_for_everyone()  # until the main process has saved and recorded
+        return result  # empty record: only the main process records
+    _save_and_record(
+        result,
+        notebook=notebook,
+        profile=profile,
+        n_train=len(train_dataset),
+        epochs=overrides.get("epochs") or profile.epochs,
+        batch_size=overrides.get("batch_size") or profile.batch_size,
+        learning_rate=overrides.get("learning_rate") or profile.learning_rate,
+        world_size=processes,
+        **target,
+        **(extra or {}),
+    )
+    wait_for_everyone()
+    return result
+
+
+def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fields: Any) -> None:
+    """Save ``result.model`` in its runs folder (whole or not at all) and append its ledger
+    record; ``fields`` are the record's run-specific keys (n_train, epochs, ...)."""
+    model = result.model
+    write_folder(Path(result.model_path), lambda folder: model.save(str(folder)))
+    result.record = _ledger_record(
+        notebook,
+        result.recipe,
+        model,
+        profile,
+        **fields,
+        steps=result.steps,
+        seconds=result.seconds,
+        peak_memory_mb=result.peak_memory_mb,
+        untrained=result.untrained,
+        trained=result.trained,
+        model_path=result.model_path,
+    )
+    record_run(result.record)
+    log.info(
+        "%s: untrained %s -> trained %s in %.0f s",
+        result.recipe, result.untrained, result.trained, result.seconds,
+    )
+
+
+class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(trainer, ...)``)
+    """Record a trainer's run in the ledger, the way :func:`run_recipe` records its own.
+
+    The notebook builds the loss, evaluator, arguments and trainer itself and calls
+    ``trainer.train()`` inside the block; this scores the model with the trainer's evaluator
+    before and after, measures time and peak memory, saves the trained model and appends
+    one ledger record. Nothing is recorded when the block raises.
+
+    >>> with recorded_run(trainer, notebook="02_softmax_loss", recipe="softmax",
+    ...                   profile=profile) as run:
+    ...     trainer.train()
+    >>> run.result.untrained, run.result.trained
+    """
+
+    def __init__(
+        self,
+        trainer: SentenceTransformerTrainer,
+        *,
+        notebook: str,
+        recipe: str,
+        profile: Profile,
+        evaluator=None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(trainer, SentenceTransformerTrainer):
+            raise InputError(
+                f"recorded_run needs a SentenceTransformerTrainer, not a "
+                f"{type(trainer).__name__}; build one with SentenceTransformerTrainer(model=..., "
+                "args=..., train_dataset=..., loss=..., evaluator=...)"
+            )
+        self.trainer, self.notebook, self.profile = trainer, notebook, profile
+        self.evaluator = evaluator or trainer.evaluator or stsb_evaluator()
+        self.extra = extra or {}
+        self.result: RunResult | None = None
+        _warn_if_standin(profile, trainer.model)
+        self._model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder now
+        self._recipe = recipe
+
+    def __enter__(self) -> recorded_run:
+        use_progress_line(self.trainer)  # in a notebook: one line, not the trainer's table
+        self._untrained = evaluate_sts(self.trainer.model, self.evaluator)
+        self._peak = PeakMemory().__enter__()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> bool:
+        seconds = time.perf_counter() - self._start
+        self._peak.__exit__(error_type, error, traceback)
+        if error_type is not None:
+            return False  # a failed run is not recorded
+        trainer, args = self.trainer, self.trainer.args
+        self.result = RunResult(
+            recipe=self._recipe,
+            untrained=self._untrained,
+            trained=evaluate_sts(trainer.model, self.evaluator),
+            seconds=round(seconds, 1),
+            peak_memory_mb=round(self._peak.mb, 1),
+            steps=trainer.state.global_step,
+            model_path=str(self._model_dir),
+            history=list(trainer.state.log_history),
+            model=trainer.model,
+        )
+        _save_and_record(
+            self.result,
+            notebook=self.notebook,
+            profile=self.profile,
+            n_train=len(trainer.train_dataset),
+            epochs=args.num_train_epochs,
+            batch_size=args.per_device_train_batch_size,
+            learning_rate=args.learning_rate,
+            world_size=world_size(),
+            **self.extra,
+        )
+        free_memory()
+        return False
+
+
+def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:
+    """STS-B scores; under a launcher the main process scores while the others help encode
+    (they get ``{}``)."""
+    with distributed_evaluation(model) as runs_here:
+        return sts_scores(evaluator(model), evaluator.name) if runs_here else {}
+
+
+def record_evaluation(
+    *,
+    notebook: str,
+    recipe: str,
+    model: SentenceTransformer,
+    profile: Profile,
+    evaluator=None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Score a model without training it (e.g. a pretrained one) and record it in the ledger.
+
+    ``untrained`` and ``trained`` are the same scores; ``n_train`` and ``seconds`` are 0.
+    """
+    evaluator = evaluator or stsb_evaluator()
+    scores = evaluate_sts(model, evaluator)
+    record = _ledger_record(
+        notebook,
+        recipe,
+        model,
+        profile,
+        n_train=0,
+        steps=0,
+        seconds=0.0,
+        peak_memory_mb=0.0,
+        untrained=scores,
+        trained=scores,
+        model_path="",
+        **(extra or {}),
+    )
+    record_run(record)
+    return record
+
+
+def record_cross_encoder(**fields: Any) -> dict[str, Any]:
+    """Write a cross-encoder's ledger record (recipe ``cross-encoder``, key ``accuracy``).
+
+    Takes the keywords of :func:`embedlab.methods.augmentation.cross_encoder_record`
+    (``notebook``, ``profile``, ``base_name``, ``n_train``, ``report``, ``info``,
+    ``settings``), which builds the record; returns the record written.
+    """
+    from ..methods.augmentation import cross_encoder_record  # sklearn & co. only when needed
+
+    record = cross_encoder_record(**fields)
+    record_run(record)
+    return record
