@@ -30,7 +30,7 @@ def standin():
     """The quick profile's stand-in base model (built once per session)."""
     import embedlab as el
 
-    return el.load_base_model(el.QUICK)
+    return el.load_base_model(el.profiles.QUICK)
 
 
 # --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
@@ -43,7 +43,7 @@ def standin():
 # order), which makes it larger than the chain; when 06 alone was larger than 02 and grew to
 # 13 minutes, 02 started too late and 04 printed two softmax seeds instead of three. Every
 # other notebook is a group of its own. If 03 reaches its comparison first,
-# el.ensure_recorded trains the same seed-42 softmax run it would have read.
+# el.training.recipes.ensure_recorded trains the same seed-42 softmax run it would have read.
 # Under xdist each worker's PyTorch (and each kernel it starts) uses one thread, so that two
 # workers share two cores without oversubscribing them.
 NOTEBOOK_GROUPS = {"03_": "chain", "04_": "chain", "02_": "02-then-06", "06_": "02-then-06"}

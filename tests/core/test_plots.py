@@ -1,0 +1,52 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+import pytest
+
+import embedlab as el
+
+
+def test_umap_coordinates_are_two_dimensional():
+    points = np.random.default_rng(0).normal(size=(30, 8))
+    coords = el.umap_coordinates(points, seed=1)
+    assert coords.shape == (30, 2)
+    assert np.isfinite(coords).all()
+
+
+def test_umap_rejects_too_few_points():
+    with pytest.raises(el.errors.InputError, match="at least 4 rows"):
+        el.umap_coordinates(np.zeros((2, 3)))
+
+
+def test_plot_map_needs_one_label_per_point():
+    with pytest.raises(el.errors.InputError, match="3 points but 2 labels"):
+        el.plot_map(np.zeros((3, 2)), ["a", "b"])
+    fig = el.plot_map(np.arange(6).reshape(3, 2), [0, 1, 0], label_names={0: "yes", 1: "no"})
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["yes", "no"]
+
+
+def test_similarity_heatmap_shows_the_cosine_matrix(standin):
+    fig = el.plots.similarity_heatmap(standin, ["a cat", "a kitten", "the stock market"])
+    image = fig.axes[0].images[0].get_array()
+    assert image.shape == (3, 3)
+    assert np.allclose(np.diag(image), 1.0, atol=1e-4)
+
+
+def test_plot_ledger_draws_three_bars_per_run():
+    table = pd.DataFrame(
+        [
+            {
+                "recipe": "softmax",
+                "profile": "quick",
+                "untrained": 0.6,
+                "trained": 0.46,
+                "book": 0.603,
+            }
+        ]
+    )
+    fig = el.plot_ledger(table)
+    assert len(fig.axes[0].patches) == 3
+    with pytest.raises(el.errors.InputError, match="ledger is empty"):
+        el.plot_ledger(pd.DataFrame())

@@ -1,0 +1,120 @@
+"""The project's files agree with each other: dependencies, notebooks, CI."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import embedlab
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = REPO / "notebooks" / "solutions"
+CHECKER_CALL = re.compile(r"el\.exercises\.(check_\w+)\(")
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    listed = [r for r in pip_section if not r.startswith("-e")]
+    assert sorted(listed) == sorted(wanted)
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_opens_with_badge_and_colab_setup(path):
+    nb = nbformat.read(path, as_version=4)
+    first, setup = nb.cells[0].source, nb.cells[1].source
+    repo_path = embedlab.REPO_URL.removeprefix("https://github.com/")
+    assert f"colab.research.google.com/github/{repo_path}/blob/main/notebooks/{path.name}" in first
+    assert "google.colab" in setup and f"git+{embedlab.REPO_URL}" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_ends_with_summary_and_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in text and "## Exercises" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_checks_at_least_one_output_and_hard_codes_no_device(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "NBVAL_CHECK_OUTPUT" in code
+    assert '"cuda"' not in code and "fp16=True" not in code
+
+
+def _checker_calls(path: Path) -> list[tuple[str, str]]:
+    """(checker name, cell source) for each el.exercises.check_...( call in the code cells."""
+    cells = nbformat.read(path, as_version=4).cells
+    return [
+        (m, c.source)
+        for c in cells
+        if c.cell_type == "code"
+        for m in CHECKER_CALL.findall(c.source)
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_exercises_check_themselves_and_have_solutions(path):
+    called = [name for name, _ in _checker_calls(path)]
+    assert len(called) >= 2, f"{path.name} needs at least two exercises with a checker call"
+    registered = [  # checkers are registered under the notebook's stem; its number must match
+        name
+        for stem, names in embedlab.exercises.EXERCISES.items()
+        if stem[:2] == path.stem[:2]
+        for name in names
+    ]
+    assert called == registered, (
+        f"{path.name} calls {called}; embedlab.exercises registers {registered} for it "
+        f"(@exercise('{path.stem}'))"
+    )
+    solutions = SOLUTIONS / f"{path.stem}_solutions.ipynb"
+    assert solutions.is_file(), f"no solutions notebook {solutions.relative_to(REPO)}"
+    answered = _checker_calls(solutions)
+    assert [name for name, _ in answered] == called
+    for name, source in answered:  # nbval fails the cell if the checker rejects the answer
+        assert "assert result.passed" in source and "NBVAL_CHECK_OUTPUT" in source, name
+
+
+def test_every_solutions_notebook_belongs_to_a_notebook():
+    stems = {p.stem for p in NOTEBOOKS}
+    for path in SOLUTIONS.glob("*.ipynb"):
+        assert path.stem.removesuffix("_solutions") in stems, path.name
+
+
+def test_ci_runs_the_readme_commands():
+    readme, ci = (REPO / "README.md").read_text(), (REPO / ".ci" / "run").read_text()
+    for command in ('pip install -e ".[dev]" -c constraints/cpu.txt', "pytest"):
+        assert command in readme and command in ci
+
+
+def test_02_and_the_chain_are_the_first_notebook_groups_handed_out():
+    """xdist (--dist loadgroup) hands out the largest groups first, one to each worker: the
+    group holding 02 and the 03-04 chain must be those two, so that 02 has recorded its
+    softmax seeds before 04 prints their spread (tests/conftest.py)."""
+    from conftest import notebook_group
+
+    sizes: dict[str, int] = {}
+    for path in [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))]:
+        cells = nbformat.read(path, as_version=4).cells
+        group = notebook_group(path)
+        sizes[group] = sizes.get(group, 0) + sum(c.cell_type == "code" for c in cells)
+    largest = sorted(sizes, key=sizes.get, reverse=True)[:2]
+    assert set(largest) == {notebook_group(NOTEBOOKS[2]), "chain"}, sizes
+    assert notebook_group(NOTEBOOKS[2]) != "chain" and NOTEBOOKS[2].name.startswith("02_")

@@ -1,0 +1,170 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import pytest
+from datasets import Dataset
+
+import embedlab as el
+from embedlab.evaluation import stsb_evaluator
+from embedlab.interactive import knobs, panels
+from embedlab.interactive.recipe_panels import nli_pair_map, nli_training_set
+
+
+@pytest.fixture()
+def small_sts():
+    """200 STS-B validation pairs: enough to see a change, quick to score three times a run."""
+    return stsb_evaluator(rows=list(range(200)))
+
+
+@pytest.mark.parametrize("recipe", ["softmax", "cosine", "mnr", "finetune"])
+def test_each_panel_has_bounded_defaults_on_both_profiles(recipe):
+    spec = panels.recipe_spec(recipe)
+    for profile in (el.profiles.QUICK, el.profiles.FULL):
+        settings = el.interactive.panels.validate_settings(recipe, {}, profile)
+        assert list(settings) == spec.knob_names
+        for knob in spec.knobs:
+            if knob.kind != "choice":
+                low, high = knobs.knob_bounds(knob, profile)
+                assert low <= settings[knob.name] <= high
+
+
+def test_notebook_panels_show_the_knobs_their_recipe_teaches():
+    names = {r: panels.recipe_spec(r).knob_names for r in ("softmax", "cosine", "mnr", "finetune")}
+    common = {"n_pairs", "epochs", "batch_size", "learning_rate"}
+    assert set(names["softmax"]) == common
+    assert set(names["cosine"]) == common | {"loss"}
+    assert set(names["mnr"]) == common | {"loss", "negatives"}
+    assert set(names["finetune"]) == common | {"negatives"}
+    assert panels.recipe_spec("cosine").knob("loss").choices == ("cosine", "cosent", "angle")
+
+
+def test_quick_bounds_are_smaller_than_full():
+    knob = panels.recipe_spec("softmax").knob("n_pairs")
+    assert knobs.knob_bounds(knob, el.profiles.QUICK)[1] < knobs.knob_bounds(knob, el.profiles.FULL)[1]
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"n_pairs": 10},
+            "training pairs 10 is out of range for the quick profile: choose a value from 32 to 6000",
+        ),
+        ({"learning_rate": 0.5}, "learning rate 0.5 is out of range"),
+        ({"epochs": 0}, "epochs 0 is out of range"),
+        ({"epochs": 1.5}, "epochs must be a whole number"),
+        ({"batch_size": "big"}, "batch size must be a number"),
+        ({"batch_size": 64, "n_pairs": 40}, "batch size 64 is larger than the 40 training pairs"),
+        ({"dropout": 0.1}, "has no knob(s) ['dropout']"),
+    ],
+)
+def test_out_of_range_settings_are_refused_with_a_message(settings, message):
+    with pytest.raises(el.errors.InputError) as error:
+        el.interactive.panels.validate_settings("softmax", settings, el.profiles.QUICK)
+    assert message in str(error.value)
+
+
+def test_inconsistent_choices_are_refused():
+    with pytest.raises(el.errors.InputError, match="only apply to the MNR losses"):
+        el.interactive.panels.validate_settings("mnr", {"loss": "softmax", "negatives": "hard"}, el.profiles.QUICK)
+    with pytest.raises(el.errors.InputError, match="semi-hard mining needs at least 200"):
+        el.interactive.panels.validate_settings("mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.profiles.QUICK)
+    with pytest.raises(el.errors.InputError, match="not offered"):
+        el.interactive.panels.validate_settings("cosine", {"loss": "mnr"}, el.profiles.QUICK)
+    assert el.interactive.panels.validate_settings("mnr", {"loss": "softmax", "negatives": "none"}, el.profiles.QUICK)
+
+
+def test_refused_settings_train_and_record_nothing():
+    with pytest.raises(el.errors.InputError):
+        el.interactive.panels.run_knobs("softmax", {"batch_size": 512}, el.profiles.QUICK)
+    assert el.training.ledger.read_ledger() == []
+
+
+def test_training_sets_have_the_columns_each_loss_reads():
+    def columns(loss, negatives):
+        return nli_training_set(loss, negatives, 40, el.profiles.QUICK).column_names
+
+    assert columns("softmax", "none") == ["sentence1", "sentence2", "label"]
+    assert columns("cosent", "none") == ["sentence1", "sentence2", "score"]
+    assert columns("mnr", "none") == ["anchor", "positive"]
+    assert columns("mnr", "soft") == ["anchor", "positive", "negative"]
+    hard = nli_training_set("mnr", "hard", 40, el.profiles.QUICK)
+    assert len(hard) == 40 and hard[0]["negative"] != hard[0]["positive"]
+    with pytest.raises(el.errors.InputError, match="ask for at most"):
+        nli_training_set("mnr", "hard", 100_000, el.profiles.QUICK)
+
+
+def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
+    settings = el.interactive.panels.validate_settings(
+        "mnr", {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2}, el.profiles.QUICK
+    )
+    spec = panels.recipe_spec("mnr")
+    plan = spec.build(settings, el.profiles.QUICK)
+    assert plan.loss == "mnr" and plan.train_dataset.column_names == [
+        "anchor",
+        "positive",
+        "negative",
+    ]
+    assert len(plan.train_dataset) == 48
+    assert (plan.profile.batch_size, plan.profile.epochs, plan.profile.warmup_steps) == (16, 2, 1)
+    assert spec.ledger_name(settings) == "panel-mnr-hard"
+    assert spec.ledger_name({**settings, "loss": "cosine"}) == "panel-cosine"
+
+
+def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
+    """How notebooks 06-07 add a panel: catalogue knobs and a function that trains and records."""
+    seen = {}
+
+    def run(settings, profile, *, notebook, recipe, callbacks, evaluator, extra):
+        seen.update(settings)
+        pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
+        keep = 1 - settings["deletion_ratio"]
+        short = [
+            " ".join(s.split()[: max(1, round(len(s.split()) * keep))]) for s in pairs["sentence2"]
+        ]
+        return el.run_recipe(
+            notebook=notebook,
+            recipe=recipe,
+            model=el.load_base_model(profile),
+            loss="cosine",
+            train_dataset=Dataset.from_dict({**pairs.to_dict(), "sentence2": short}),
+            profile=profile.with_changes(epochs=1, batch_size=16, warmup_steps=0),
+            evaluator=evaluator,
+            callbacks=callbacks,
+            extra={**extra, "deletion_ratio": settings["deletion_ratio"]},
+        )
+
+    spec = knobs.RecipeSpec(
+        name="test-noise",
+        notebook="test_notebook",
+        title="cosine loss on shortened hypotheses",
+        knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"]),
+        ledger_name=lambda s: f"panel-noise-{s['deletion_ratio']:g}",
+        run=run,
+        map_set=nli_pair_map,
+    )
+    with pytest.raises(el.errors.InputError, match="exactly one of build= or run="):
+        el.interactive.panels.register_recipe(knobs.RecipeSpec("x", "nb", "t", (), ledger_name=str))
+    el.interactive.panels.register_recipe(spec)
+    try:
+        with pytest.raises(el.errors.InputError, match="exists"):
+            el.interactive.panels.register_recipe(spec)
+        assert "test-noise" in el.interactive.panels.panel_recipes()
+        with pytest.raises(el.errors.InputError, match="deletion ratio 0.95 is out of range"):
+            el.interactive.panels.validate_settings("test-noise", {"deletion_ratio": 0.95}, el.profiles.QUICK)
+        steps = []
+        outcome = el.interactive.panels.run_knobs(
+            "test-noise",
+            {"deletion_ratio": 0.5, "n_pairs": 32},
+            el.profiles.QUICK,
+            progress=lambda step, total: steps.append(step),
+            map_points=8,
+            evaluator=small_sts,
+        )
+        assert seen == {"deletion_ratio": 0.5, "n_pairs": 32} and steps[-1] == 2
+        record = outcome.result.record
+        assert record["recipe"] == "panel-noise-0.5" and record["deletion_ratio"] == 0.5
+        assert record["source"] == "knob panel" and outcome.result.steps == 2
+        assert list(outcome.maps) == ["after"] and outcome.maps["after"].shape == (8, 2)
+    finally:
+        panels._REGISTRY.pop("test-noise", None)

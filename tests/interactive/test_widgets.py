@@ -1,0 +1,130 @@
+"""The widget shells, driven as a learner would: set values, click, read the Output."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import ipywidgets as widgets
+import pytest
+
+import embedlab as el
+from embedlab.evaluation import stsb_evaluator
+from embedlab.interactive.explorers import UNTRAINED
+
+
+def _kinds(output):
+    """What an Output widget shows: 'text' or the mime types of each output."""
+    return ["text" if o["output_type"] == "stream" else sorted(o["data"]) for o in output.outputs]
+
+
+def test_knob_panel_has_one_control_per_knob_with_its_bounds():
+    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    assert list(panel.controls) == [
+        "loss",
+        "negatives",
+        "n_pairs",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+    ]
+    assert isinstance(panel.controls["negatives"], widgets.Dropdown)
+    assert panel.controls["n_pairs"].value == 2000
+    assert "32 to 2400" in panel.children[3].children[1].value
+    assert panel.settings() == el.interactive.panels.validate_settings("mnr", {}, el.profiles.QUICK)
+
+
+def test_knob_panel_refuses_bad_settings_and_changes_nothing():
+    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    panel.controls["loss"].value = "softmax"  # with the default soft negatives: inconsistent
+    assert "only apply to the MNR losses" in panel.message.value
+    panel.run_button.click()
+    assert "only apply to the MNR losses" in panel.message.value
+    panel.controls["loss"].value = "mnr"
+    assert panel.message.value == ""
+    panel.controls["batch_size"].value = 5000
+    panel.run_button.click()
+    assert "out of range" in panel.message.value
+    assert panel.outcome.outputs == () and panel.last_outcome is None
+    assert el.training.ledger.read_ledger() == []
+
+
+def test_knob_panel_run_trains_through_run_recipe_and_shows_the_outcome_in_place():
+    """A click runs run_knobs -> the recipe's plan -> run_recipe, which records the run."""
+    panel = el.knob_panel(
+        "cosine", el.profiles.QUICK, map_points=16, evaluator=stsb_evaluator(rows=list(range(200)))
+    )
+    panel.controls["loss"].value = "cosent"
+    panel.controls["n_pairs"].value = 48
+    panel.controls["batch_size"].value = 16
+    panel.run_button.click()
+    assert "recorded as 'panel-cosent'" in panel.message.value.replace("&#x27;", "'")
+    assert (panel.progress.value, panel.progress.max, panel.steps.value) == (3, 3, "3/3")
+    assert _kinds(panel.outcome) == [
+        "text",
+        ["image/png", "text/plain"],
+        ["text/html", "text/plain"],
+    ]
+    assert "loss cosent, n_pairs 48" in panel.outcome.outputs[0]["text"]
+    assert "STS-B Spearman" in panel.outcome.outputs[0]["text"]
+    assert "panel-cosent" in panel.outcome.outputs[2]["data"]["text/plain"]
+    assert not panel.run_button.disabled
+    (record,) = el.training.ledger.read_ledger()
+    assert record["recipe"] == "panel-cosent" and record["notebook"] == "03_cosine_similarity_loss"
+    assert record["source"] == "knob panel" and record["settings"]["loss"] == "cosent"
+    assert (record["n_train"], record["batch_size"], record["epochs"]) == (48, 16, 1)
+    assert Path(record["model_path"], "modules.json").is_file()
+    outcome = panel.last_outcome
+    assert outcome.result.steps == 3 and outcome.result.trained != outcome.result.untrained
+    assert outcome.maps["before"].shape == outcome.maps["after"].shape == (16, 2)
+
+
+def test_similarity_explorer_updates_on_compare():
+    explorer = el.interactive.widgets.similarity_explorer(["one", "two"], model=UNTRAINED)
+    assert _kinds(explorer.output) == [["image/png", "text/plain"], "text"]
+    explorer.text.value = "A cat sits on the mat.\nA kitten rests on a rug.\nStocks fell."
+    explorer.button.click()
+    assert "'Stocks fell.' ->" in explorer.output.outputs[1]["text"]
+    explorer.text.value = "only one sentence"
+    explorer.button.click()
+    assert "at least two different sentences" in explorer.message.value
+    assert "'Stocks fell.' ->" in explorer.output.outputs[1]["text"]  # the last good result stays
+
+
+def test_embedding_explorer_draws_and_finds_a_point():
+    explorer = el.interactive.widgets.embedding_explorer(model_a=UNTRAINED, model_b="(none)", n_points=20)
+    assert _kinds(explorer.output) == [["image/png", "text/plain"]]
+    assert len(explorer.find.options) == 21  # "(none)" and 20 reviews
+    explorer.find.value = 2
+    text = explorer.details.outputs[0]["text"]
+    assert text.startswith(el.interactive.explorers.item_set("toy reviews · sentiment", 20).texts[2])
+    assert f"{UNTRAINED}:" in text and text.count("\n  ") == 3
+    explorer.items.value = "MNLI validation pairs · NLI label"
+    explorer.button.click()
+    assert "<->" in explorer.find.options[1][0] and explorer.details.outputs == ()
+
+
+@pytest.mark.parametrize("notebook", ["02_softmax_loss", "03_cosine_similarity_loss"])
+def test_results_dashboard_filters_by_notebook(notebook):
+    for book, recipe in [("02_softmax_loss", "softmax"), ("03_cosine_similarity_loss", "cosine")]:
+        el.training.ledger.record_run(
+            {
+                "notebook": book,
+                "recipe": recipe,
+                "profile": "quick",
+                "base_model": "standin-bert-tiny",
+                "n_train": 100,
+                "seconds": 1.0,
+                "peak_memory_mb": 1.0,
+                "untrained": {"spearman_cosine": 0.5},
+                "trained": {"spearman_cosine": 0.6},
+                "model_path": "",
+            }
+        )
+    dashboard = el.interactive.widgets.results_dashboard()
+    assert "cosine" in dashboard.output.outputs[0]["data"]["text/plain"]
+    dashboard.notebook.value = notebook
+    shown = dashboard.output.outputs[0]["data"]["text/plain"]
+    other = "03_cosine_similarity_loss" if notebook.startswith("02") else "02_softmax_loss"
+    assert notebook in shown and other not in shown
+    assert _kinds(dashboard.output)[1] == ["image/png", "text/plain"]

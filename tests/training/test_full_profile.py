@@ -1,0 +1,107 @@
+"""The full profile, proven on a CPU: every recipe's run as it would start on a GPU, untrained.
+
+A GPU is simulated by answering torch's CUDA questions (available, bf16 or not); no CUDA call
+is made. What a GPU run would train with is built by the same functions the run uses.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from accelerate.state import AcceleratorState
+from transformers.utils import import_utils
+
+import embedlab as el
+from embedlab.losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS
+from embedlab.training.recipes import RECIPES, recipe_arguments
+
+REPO = Path(__file__).resolve().parents[2]
+BOOK_MODELS = {"bert-base-uncased", "sentence-transformers/all-MiniLM-L6-v2"}
+HARDWARE_CHECKS = [  # transformers caches these answers for the whole process
+    name
+    for name in ("is_torch_cuda_available", "is_torch_accelerator_available", "is_cuda_platform")
+    + ("is_torch_bf16_gpu_available", "is_torch_fp16_available_on_device")
+    + ("is_torch_bf16_available_on_device", "is_torch_tf32_available")
+    if hasattr(getattr(import_utils, name, None), "cache_clear")
+]
+
+
+def _forget_hardware() -> None:
+    """Drop what transformers and accelerate remember about the hardware (cached answers)."""
+    for name in HARDWARE_CHECKS:
+        getattr(import_utils, name).cache_clear()
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+@pytest.fixture(params=[True, False], ids=["bf16-gpu", "fp16-gpu"])
+def gpu(request, monkeypatch):
+    """One simulated CUDA GPU, with bf16 (A100, H100) or without (T4); yields bf16 support."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: request.param)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
+    _forget_hardware()
+    yield request.param
+    monkeypatch.undo()
+    _forget_hardware()  # later tests see the real machine again
+
+
+def test_full_profile_is_the_books_scale():
+    full = el.profiles.FULL
+    assert (full.n_train, full.epochs, full.batch_size, full.learning_rate) == (50_000, 1, 32, 5e-5)
+    assert (full.base_model, full.pretrained_model) == tuple(sorted(BOOK_MODELS))
+    assert full.warmup_steps == 100
+
+
+def test_a_gpu_chooses_the_full_profile(gpu, monkeypatch):
+    monkeypatch.delenv("EMBEDLAB_PROFILE", raising=False)
+    assert el.profiles.get_profile() is el.profiles.FULL
+    assert el.profiles.precision() == ("bf16" if gpu else "fp16")
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_full_run_starts_on_the_gpu_with_mixed_precision(name, gpu, tmp_path):
+    recipe = RECIPES[name]
+    settings = recipe.settings(el.profiles.FULL)
+    args = recipe_arguments(name, el.profiles.FULL, output_dir=str(tmp_path))
+    assert args.device.type == "cuda" and not args.use_cpu and args.dataloader_pin_memory
+    assert (args.bf16, args.fp16) == (gpu, not gpu)
+    assert recipe.model_name(el.profiles.FULL) in BOOK_MODELS and settings.n_train == 50_000
+    assert args.num_train_epochs == 1 and args.eval_strategy == "steps" and args.eval_steps == 100
+    assert args.per_device_train_batch_size == (128 if name == "cached-mnr" else 32)
+    assert args.learning_rate == 5e-5 and args.warmup_steps == (10 if recipe.finetune else round(100 * 32 / args.per_device_train_batch_size))  # fmt: skip
+    in_batch = recipe.loss in IN_BATCH_NEGATIVE_LOSSES
+    assert (args.batch_sampler == "no_duplicates") == in_batch
+    assert args.ddp_backend is None  # one GPU; several under torchrun use NCCL
+
+
+def test_the_same_runs_on_this_cpu_use_full_precision(tmp_path):
+    for name in RECIPES:
+        args = recipe_arguments(name, el.profiles.FULL, output_dir=str(tmp_path))
+        assert args.device.type == "cpu" and not (args.bf16 or args.fp16)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_full_run_builds_its_loss_and_training_set(name, standin):
+    recipe = RECIPES[name]
+    loss = el.losses.make_loss(recipe.loss, standin)
+    assert loss.model is standin
+    mnli = el.load_nli("mnli", "train", n_rows=200)  # offline: a sample of the 50,000 rows
+    dataset = recipe.training_set(el.profiles.FULL, mnli)
+    columns = LOSS_COLUMNS[recipe.loss]
+    assert tuple(dataset.column_names[: len(columns)]) == columns and len(dataset) > 20
+
+
+def test_the_full_row_count_is_asked_for_and_offline_says_what_is_missing():
+    with pytest.raises(el.errors.InputError, match=r"asked for 50,000 rows of mnli train.*9,999"):
+        el.load_nli("mnli", "train", n_rows=el.profiles.FULL.n_train)
+
+
+def test_no_device_or_precision_is_hard_coded():
+    pattern = re.compile(r"""\.to\(["']cuda|device=["']cuda|fp16=True|bf16=True""")
+    files = [*(REPO / "embedlab").rglob("*.py"), *(REPO / "benchmarks").glob("*.py")]
+    offenders = [str(f.relative_to(REPO)) for f in files if pattern.search(f.read_text())]
+    assert offenders == []

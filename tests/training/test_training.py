@@ -1,0 +1,137 @@
+import pytest
+from sentence_transformers import SentenceTransformer
+
+import embedlab as el
+from embedlab.evaluation import stsb_evaluator
+from embedlab.training.ledger import REQUIRED_KEYS
+
+TINY = el.profiles.QUICK.with_changes(eval_steps=5, warmup_steps=0)
+
+
+def _train_small():
+    """Ten MNR steps of a fresh stand-in on 400 MNLI rows, scored on 300 STS-B pairs."""
+    model = el.load_base_model(TINY)
+    mnli = el.load_nli("mnli", "train", n_rows=400)
+    return el.run_recipe(
+        notebook="test_notebook",
+        recipe="mnr-soft",
+        model=model,
+        loss="mnr",
+        train_dataset=el.mnr_triplets(mnli),
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(300))),
+        max_steps=10,
+    )
+
+
+@pytest.fixture()
+def small_run():
+    return _train_small()
+
+
+def _run_on_cosine_pairs(model, loss):
+    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
+    return el.run_recipe(
+        notebook="t", recipe=str(loss), model=model, loss=loss, train_dataset=pairs, profile=TINY
+    )
+
+
+def test_run_recipe_trains_scores_saves_and_records(small_run):
+    assert small_run.steps == 10
+    assert small_run.trained != small_run.untrained
+    record = el.training.ledger.read_ledger()[-1]
+    assert set(REQUIRED_KEYS) <= set(record)
+    assert record["recipe"] == "mnr-soft" and record["profile"] == "quick"
+    assert record["n_train"] == len(el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
+    assert record["model_path"].endswith("test_notebook--mnr-soft--quick--seed42")
+    reloaded = SentenceTransformer(record["model_path"])
+    assert reloaded.encode(["hello"]).shape == (1, 128)
+    assert small_run.peak_memory_mb > 0 and small_run.seconds > 0
+
+
+def test_evaluation_runs_during_training(small_run):
+    evals = [h for h in small_run.history if "eval_sts-dev_spearman_cosine" in h]
+    assert [h["step"] for h in evals] == [5, 10]
+
+
+def test_same_seed_same_score(small_run):
+    assert _train_small().trained == small_run.trained
+
+
+def test_wrong_columns_for_the_loss_are_named(standin):
+    with pytest.raises(
+        el.errors.InputError, match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]"
+    ):
+        _run_on_cosine_pairs(standin, "softmax")
+
+
+def test_unknown_loss_name_fails_before_training(standin):
+    with pytest.raises(el.errors.InputError, match="unknown loss"):
+        _run_on_cosine_pairs(standin, "cosinus")
+    assert el.training.ledger.read_ledger() == []
+
+
+def test_target_evaluator_is_scored_before_and_after(standin):
+    model = el.load_base_model(TINY)
+    result = el.run_recipe(
+        notebook="t",
+        recipe="mnr-soft",
+        model=model,
+        loss="mnr",
+        train_dataset=el.mnr_triplets(el.load_nli("mnli", "train", n_rows=200)),
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(100))),
+        target_evaluator=stsb_evaluator(genre="main-captions"),
+        max_steps=3,
+    )
+    record = result.record
+    assert set(record["untrained_target"]) == {"spearman_cosine", "pearson_cosine"}
+    assert record["trained_target"] != record["untrained_target"]
+
+
+def _plain_trainer(steps: int = 10):
+    """The run of ``_train_small``, written the way a notebook writes it (no run_recipe)."""
+    from sentence_transformers import SentenceTransformerTrainer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from embedlab.training import training_arguments
+
+    model = el.load_base_model(TINY)
+    train_dataset = el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
+    evaluator = stsb_evaluator(rows=list(range(300)))
+    args = training_arguments(TINY, output_dir="unused", no_duplicates=True, max_steps=steps)
+    return SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        loss=MultipleNegativesRankingLoss(model),
+        evaluator=evaluator,
+    )
+
+
+def test_recorded_run_records_a_notebooks_own_trainer_like_run_recipe(small_run):
+    trainer = _plain_trainer()
+    with el.recorded_run(trainer, notebook="test_notebook", recipe="plain", profile=TINY) as run:
+        trainer.train()
+    result = run.result
+    assert result.steps == 10 and result.untrained == small_run.untrained
+    assert result.trained == small_run.trained  # the same run as run_recipe's, the same score
+    record = el.read_ledger()[-1]
+    assert set(REQUIRED_KEYS) <= set(record)
+    assert record["recipe"] == "plain" and record["n_train"] == small_run.record["n_train"]
+    assert record["batch_size"] == TINY.batch_size and record["steps"] == 10
+    assert SentenceTransformer(record["model_path"]).encode(["hi"]).shape == (1, 128)
+
+
+def test_recorded_run_records_nothing_when_training_fails():
+    trainer = _plain_trainer(steps=1)
+    before = len(el.read_ledger())
+    with pytest.raises(RuntimeError, match="stopped"):
+        with el.recorded_run(trainer, notebook="t", recipe="broken", profile=TINY):
+            raise RuntimeError("stopped by the learner")
+    assert len(el.read_ledger()) == before
+
+
+def test_recorded_run_wants_a_trainer():
+    with pytest.raises(el.InputError, match="SentenceTransformerTrainer"):
+        el.recorded_run("trainer", notebook="t", recipe="r", profile=TINY)
