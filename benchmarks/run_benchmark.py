@@ -212,7 +212,7 @@ def overhead(
     profile: el.profiles.Profile, *, steps: int, n_rows: int | None, repeats: int = 2
 ) -> dict[str, Any]:
     """Trainer against bare loop, alternated ``repeats`` times in this process; best of each."""
-    triplets = el.mnr_triplets(el.load_nli("mnli", "train", n_rows=n_rows or profile.n_train))
+    triplets = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=n_rows or profile.n_train))
     steps = min(steps, len(triplets) // profile.batch_size)  # full batches, one epoch at most
     runs: dict[str, list[dict[str, float]]] = {"bare": [], "trainer": []}
     for _ in range(repeats):

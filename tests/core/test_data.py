@@ -56,7 +56,7 @@ def _nli(labels):
 
 
 def test_cosine_pairs_map_entailment_to_one():
-    pairs = el.cosine_pairs(_nli([0, 1, 2, 0]))
+    pairs = el.data.cosine_pairs(_nli([0, 1, 2, 0]))
     assert pairs.column_names == ["sentence1", "sentence2", "score"]
     assert pairs["score"] == [1.0, 0.0, 0.0, 1.0]
 
@@ -68,7 +68,7 @@ def test_nli_pairs_keep_three_labels():
 
 
 def test_labels_out_of_range_are_rejected():
-    for builder in (el.data.nli_pairs, el.cosine_pairs, el.mnr_triplets):
+    for builder in (el.data.nli_pairs, el.data.cosine_pairs, el.data.mnr_triplets):
         with pytest.raises(el.errors.InputError, match=r"found \[3\]"):
             builder(_nli([0, 3, 1]))
 
@@ -76,18 +76,18 @@ def test_labels_out_of_range_are_rejected():
 def test_missing_columns_are_named():
     bad = Dataset.from_dict({"premise": ["a"], "label": [0]})
     with pytest.raises(el.errors.InputError, match=r"lacks column\(s\) \['hypothesis'\]"):
-        el.cosine_pairs(bad)
+        el.data.cosine_pairs(bad)
 
 
 def test_triplets_use_entailment_rows_and_other_rows_as_negatives():
-    triplets = el.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)
+    triplets = el.data.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)
     assert triplets.column_names == ["anchor", "positive", "negative"]
     assert len(triplets) == 4
     for row in triplets:
         assert row["positive"] == "h" + row["anchor"][1:]
         assert row["negative"] != row["positive"]
         assert row["negative"] in {"h0", "h2", "h4", "h5"}
-    assert el.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)["negative"] == triplets["negative"]
+    assert el.data.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)["negative"] == triplets["negative"]
 
 
 def test_graded_pairs_scale_scores_to_unit_interval():

@@ -215,7 +215,7 @@ def test_a_name_with_nothing_safe_left_is_refused(name):
 
 
 def _run(standin, **names):
-    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=16))
+    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=16))
     return el.run_recipe(
         model=standin,
         loss="cosine",

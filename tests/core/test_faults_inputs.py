@@ -184,7 +184,7 @@ def test_a_softmax_loss_module_is_checked_with_its_own_classes(standin):
         _run(standin, loss, _pairs([0, 7]))
 
 
-@pytest.mark.parametrize("helper", [el.data.nli_pairs, el.cosine_pairs, el.mnr_triplets])
+@pytest.mark.parametrize("helper", [el.data.nli_pairs, el.data.cosine_pairs, el.data.mnr_triplets])
 @pytest.mark.parametrize("label", [0.5, 1.7, 2.9])
 def test_fractional_nli_labels_are_refused_not_truncated(helper, label):
     rows = Dataset.from_dict(
@@ -204,7 +204,7 @@ def test_mnr_triplets_with_one_premise_stops_with_a_message():
         {"premise": ["p"] * 3, "hypothesis": ["a", "b", "c"], "label": [0, 0, 0]}
     )
     with within(10), pytest.raises(el.errors.InputError) as error:
-        el.mnr_triplets(rows)
+        el.data.mnr_triplets(rows)
     assert "all 3 entailment rows share one premise" in str(error.value)
     assert "at least 2 distinct premises" in str(error.value)
 
@@ -570,7 +570,7 @@ def test_the_stand_in_under_the_full_profile_is_warned_and_recorded_apart(standi
     assert recorded_profile(el.profiles.QUICK, standin) == "quick"
     assert recorded_profile(el.profiles.FULL, standin) == "full-standin"
     model = el.load_base_model(el.profiles.FULL)  # offline: bert-base-uncased is replaced
-    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=8))
+    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=8))
     with pytest.warns(UserWarning) as warned:
         result = el.run_recipe(
             notebook="t",

@@ -117,7 +117,7 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
 
     def run(settings, profile, *, notebook, recipe, callbacks, evaluator, extra):
         seen.update(settings)
-        pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
+        pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
         keep = 1 - settings["deletion_ratio"]
         short = [
             " ".join(s.split()[: max(1, round(len(s.split()) * keep))]) for s in pairs["sentence2"]

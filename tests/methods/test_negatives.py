@@ -38,9 +38,9 @@ def test_random_negatives_come_from_other_rows():
 
 def test_restrict_to_anchors_keeps_order_and_rejects_unknown():
     hard = el.methods.negatives.contradiction_triplets(_groups())
-    assert el.restrict_to_anchors(hard, ["p2", "p1"])["anchor"] == ["p2", "p1"]
+    assert el.methods.negatives.restrict_to_anchors(hard, ["p2", "p1"])["anchor"] == ["p2", "p1"]
     with pytest.raises(el.errors.InputError, match="not in the triplets"):
-        el.restrict_to_anchors(hard, ["p9"])
+        el.methods.negatives.restrict_to_anchors(hard, ["p9"])
 
 
 def test_mined_negatives_are_other_positives_below_the_positive():

@@ -60,4 +60,4 @@ def test_finetune_recipe_matches_notebook_05():
     assert recipe.model_name(el.profiles.QUICK) == "sentence-transformers/all-MiniLM-L6-v2"
     mnli = el.load_nli("mnli", "train", n_rows=3000)
     assert len(recipe.training_set(el.profiles.QUICK, mnli)) == 640
-    assert len(recipe.training_set(el.profiles.FULL, mnli)) == len(el.mnr_triplets(mnli))
+    assert len(recipe.training_set(el.profiles.FULL, mnli)) == len(el.data.mnr_triplets(mnli))

@@ -17,7 +17,7 @@ def _train_small():
         recipe="mnr-soft",
         model=model,
         loss="mnr",
-        train_dataset=el.mnr_triplets(mnli),
+        train_dataset=el.data.mnr_triplets(mnli),
         profile=TINY,
         evaluator=stsb_evaluator(rows=list(range(300))),
         max_steps=10,
@@ -30,7 +30,7 @@ def small_run():
 
 
 def _run_on_cosine_pairs(model, loss):
-    pairs = el.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
+    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
     return el.run_recipe(
         notebook="t", recipe=str(loss), model=model, loss=loss, train_dataset=pairs, profile=TINY
     )
@@ -42,7 +42,7 @@ def test_run_recipe_trains_scores_saves_and_records(small_run):
     record = el.training.ledger.read_ledger()[-1]
     assert set(REQUIRED_KEYS) <= set(record)
     assert record["recipe"] == "mnr-soft" and record["profile"] == "quick"
-    assert record["n_train"] == len(el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
+    assert record["n_train"] == len(el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
     assert record["model_path"].endswith("test_notebook--mnr-soft--quick--seed42")
     reloaded = SentenceTransformer(record["model_path"])
     assert reloaded.encode(["hello"]).shape == (1, 128)
@@ -78,7 +78,7 @@ def test_target_evaluator_is_scored_before_and_after(standin):
         recipe="mnr-soft",
         model=model,
         loss="mnr",
-        train_dataset=el.mnr_triplets(el.load_nli("mnli", "train", n_rows=200)),
+        train_dataset=el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=200)),
         profile=TINY,
         evaluator=stsb_evaluator(rows=list(range(100))),
         target_evaluator=stsb_evaluator(genre="main-captions"),
@@ -94,10 +94,10 @@ def _plain_trainer(steps: int = 10):
     from sentence_transformers import SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from embedlab.training import training_arguments
+    from embedlab.training.run import training_arguments
 
     model = el.load_base_model(TINY)
-    train_dataset = el.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
+    train_dataset = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
     evaluator = stsb_evaluator(rows=list(range(300)))
     args = training_arguments(TINY, output_dir="unused", no_duplicates=True, max_steps=steps)
     return SentenceTransformerTrainer(
@@ -116,7 +116,7 @@ def test_recorded_run_records_a_notebooks_own_trainer_like_run_recipe(small_run)
     result = run.result
     assert result.steps == 10 and result.untrained == small_run.untrained
     assert result.trained == small_run.trained  # the same run as run_recipe's, the same score
-    record = el.read_ledger()[-1]
+    record = el.training.ledger.read_ledger()[-1]
     assert set(REQUIRED_KEYS) <= set(record)
     assert record["recipe"] == "plain" and record["n_train"] == small_run.record["n_train"]
     assert record["batch_size"] == TINY.batch_size and record["steps"] == 10
@@ -125,13 +125,13 @@ def test_recorded_run_records_a_notebooks_own_trainer_like_run_recipe(small_run)
 
 def test_recorded_run_records_nothing_when_training_fails():
     trainer = _plain_trainer(steps=1)
-    before = len(el.read_ledger())
+    before = len(el.training.ledger.read_ledger())
     with pytest.raises(RuntimeError, match="stopped"):
         with el.recorded_run(trainer, notebook="t", recipe="broken", profile=TINY):
             raise RuntimeError("stopped by the learner")
-    assert len(el.read_ledger()) == before
+    assert len(el.training.ledger.read_ledger()) == before
 
 
 def test_recorded_run_wants_a_trainer():
-    with pytest.raises(el.InputError, match="SentenceTransformerTrainer"):
+    with pytest.raises(el.errors.InputError, match="SentenceTransformerTrainer"):
         el.recorded_run("trainer", notebook="t", recipe="r", profile=TINY)
