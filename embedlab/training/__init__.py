@@ -13,6 +13,7 @@ from .ledger import (
 )
 from .recipes import RECIPES, ensure_recorded, run_book_recipe
 from .run import (
+    PeakMemory,
     RunResult,
     free_memory,
     record_cross_encoder,
@@ -40,6 +41,7 @@ __all__ = [
     "RECIPES",
     "ensure_recorded",
     "run_book_recipe",
+    "PeakMemory",
     "RunResult",
     "free_memory",
     "record_cross_encoder",
