@@ -53,6 +53,7 @@ from .knobs import (
 from .panels import recipe_spec
 
 __all__ = [
+    "StaticView",
     "KnobPanel",
     "SimilarityExplorer",
     "EmbeddingExplorer",
@@ -111,7 +112,52 @@ def _attempt(message: widgets.HTML, action: Callable[[], Any]) -> Any:
         return None
 
 
-class KnobPanel(widgets.VBox):
+class StaticView:
+    """A widget that also stores a static picture of what it shows, for viewers that cannot
+    run widgets (GitHub, nbviewer, a projector before the kernel starts).
+
+    Its display bundle keeps the live widget (JupyterLab shows that) and adds HTML: a title,
+    a line saying it is live, and the figures, tables and text its output areas hold now.
+    """
+
+    static_title = "a live widget"
+
+    def static_outputs(self) -> list[dict[str, Any]]:
+        """The outputs to picture (by default those of the widget's output areas)."""
+        return [o for area in self._output_areas() for o in area.outputs]
+
+    def static_notes(self) -> str:
+        """HTML shown above the outputs (e.g. a knob panel's settings)."""
+        return ""
+
+    def _output_areas(self) -> list[widgets.Output]:
+        return [w for w in vars(self).values() if isinstance(w, widgets.Output)]
+
+    def static_html(self) -> str:
+        parts = [
+            f"<p><b>{html.escape(self.static_title)}</b> · <i>an interactive widget: run the "
+            "notebook to use it; below is what it shows now</i></p>",
+            self.static_notes(),
+        ]
+        for output in self.static_outputs():
+            data = output.get("data", {})
+            if "image/png" in data:
+                parts.append(f'<img src="data:image/png;base64,{data["image/png"]}"/>')
+            elif "text/html" in data:
+                parts.append(data["text/html"])
+            elif output.get("output_type") == "stream":
+                parts.append(f"<pre>{html.escape(output['text'])}</pre>")
+        return "\n".join(part for part in parts if part)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)  # the live widget
+        if bundle is not None:
+            bundle["text/html"] = self.static_html()
+            bundle["text/plain"] = f"{self.static_title} (interactive: run the notebook to use it)"
+        return bundle
+
+
+class KnobPanel(StaticView, widgets.VBox):
     """A recipe's knobs, a Run button, a progress bar and the outcome of the last run."""
 
     def __init__(
@@ -161,6 +207,23 @@ class KnobPanel(widgets.VBox):
         bar = widgets.HBox([self.run_button, self.progress, self.steps])
         super().__init__([title, *rows, bar, self.message, self.outcome])
         self.add_class("embedlab-knob-panel")
+        self.static_title = f"Knob panel: {self.spec.title} (profile {self.profile.name})"
+
+    def static_notes(self) -> str:
+        """The knobs as a table: setting, value now, range or choices, what it teaches."""
+        rows = []
+        for knob in self.spec.knobs:
+            if knob.kind == "choice":
+                allowed = ", ".join(map(str, knob.choices))
+            else:
+                low, high = knob_bounds(knob, self.profile)
+                allowed = f"{low:g} to {high:g}"
+            value = self.controls[knob.name].value
+            rows.append({"setting": knob.label, "value": value, "allowed": allowed,
+                         "what it teaches": knob.help})
+        note = ("<p>Run trains with these settings, scores STS-B before and after and records "
+                "the run in the ledger; showing the panel trains nothing.</p>")
+        return pd.DataFrame(rows).to_html(index=False) + note
 
     def settings(self) -> dict[str, Any]:
         """The knob values as they stand in the widgets."""
@@ -239,8 +302,10 @@ def _outcome_outputs(outcome: PanelOutcome) -> list[dict[str, Any]]:
     return outputs
 
 
-class SimilarityExplorer(widgets.VBox):
+class SimilarityExplorer(StaticView, widgets.VBox):
     """Sentences (one per line) and a model -> cosine heat-map and nearest neighbours."""
+
+    static_title = "Similarity explorer: cosine of each pair of sentences under one model"
 
     def __init__(self, sentences=SAMPLE_SENTENCES, *, model: str = PRETRAINED, show: bool = True):
         self.text = widgets.Textarea(
@@ -287,12 +352,14 @@ def _keep(value: str, options: list[str]) -> list[str]:
     return options if value in options else [value, *options]
 
 
-class EmbeddingExplorer(widgets.VBox):
+class EmbeddingExplorer(StaticView, widgets.VBox):
     """A labelled set of texts mapped with UMAP under one or two models, side by side.
 
     Static maps have no hover; instead pick an item under "find": it is starred on each map
     and its nearest neighbours in each model's embedding space are listed with their text.
     """
+
+    static_title = "Embedding explorer: a labelled set of texts mapped under two models"
 
     def __init__(
         self,
@@ -393,8 +460,10 @@ class EmbeddingExplorer(widgets.VBox):
         return lines
 
 
-class ResultsDashboard(widgets.VBox):
+class ResultsDashboard(StaticView, widgets.VBox):
     """Every ledger run in one table and chart beside the book, by notebook and profile."""
+
+    static_title = "Results dashboard: every recorded run beside the book"
 
     def __init__(self, *, notebook: str = ALL, profile: str = ALL, show: bool = True) -> None:
         notebooks, profiles = dashboard_filters()

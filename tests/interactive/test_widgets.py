@@ -128,3 +128,14 @@ def test_results_dashboard_filters_by_notebook(notebook):
     other = "03_cosine_similarity_loss" if notebook.startswith("02") else "02_softmax_loss"
     assert notebook in shown and other not in shown
     assert _kinds(dashboard.output)[1] == ["image/png", "text/plain"]
+
+
+def test_widgets_store_a_static_picture_beside_the_live_widget():
+    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget stays
+    assert "Knob panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
+    page = bundle["text/html"]
+    assert "interactive widget" in page and "batch size" in page.lower() and "32 to 2400" in page
+    dashboard = el.interactive.widgets.results_dashboard()
+    assert "no runs recorded" in dashboard._repr_mimebundle_()["text/html"]
