@@ -596,3 +596,32 @@ def test_gold_plus_silver():
     wins = lambda gold, silver: _gold_plus_silver(gold, silver, silver_wins=True)  # noqa: E731
     _verdict(ex.check_gold_plus_silver(wins), False, "keep gold's label")
     _verdict(ex.check_gold_plus_silver(lambda gold, silver: gold), False, "new silver pair")
+
+
+def _script(loss=None, batch_size=16, learning_rate=1e-4, train=False):
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.sentence_transformer.losses import CoSENTLoss, CosineSimilarityLoss
+
+    def build_trainer(model, train_dataset, evaluator, output_dir):
+        args = SentenceTransformerTrainingArguments(
+            output_dir=output_dir, num_train_epochs=1, per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate, save_strategy="no", eval_strategy="steps", eval_steps=5,
+            report_to="none",
+        )
+        chosen = CoSENTLoss(model) if loss == "cosent" else CosineSimilarityLoss(model)
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset,
+                                             loss=chosen, evaluator=evaluator)
+        return trainer.train() if train else trainer
+
+    return build_trainer
+
+
+def test_training_script():
+    _verdict(ex.check_training_script(_script()), True, "trained 10 steps", "went from")
+    _verdict(ex.check_training_script(_script(loss="cosent")), False, "CosineSimilarityLoss(model)")
+    _verdict(ex.check_training_script(_script(batch_size=8)), False, "per_device_train_batch_size=8")
+    _verdict(ex.check_training_script(_script(learning_rate=0.0)), False, "learning_rate=0.0")
+    _verdict(ex.check_training_script(_script(train=True)), False, "return the trainer itself")

@@ -22,7 +22,12 @@ from ._core import EXERCISES, CheckResult, NotAttempted, Wrong, exercise, is_pla
 from .nb00_pretraining import check_mask_tokens, check_masked_lm_loss
 from .nb01_contrastive import check_cosine, check_most_similar_pair, check_sentiment_triplets
 from .nb02_softmax import check_mean_pooling, check_nli_label_mapping, check_softmax_features
-from .nb03_cosine import check_cosent_loss, check_cosine_similarity_loss, check_similarity_target
+from .nb03_cosine import (
+    check_cosent_loss,
+    check_cosine_similarity_loss,
+    check_similarity_target,
+    check_training_script,
+)
 from .nb04_mnr import check_hard_negative_triplets, check_mnr_loss, check_semi_hard_pick
 from .nb05_finetuning import check_average_precision, check_spearman
 from .nb06_augsbert import check_gold_plus_silver, check_pairs_to_label
@@ -46,6 +51,7 @@ __all__ = [
     "check_similarity_target",
     "check_cosine_similarity_loss",
     "check_cosent_loss",
+    "check_training_script",
     "check_mnr_loss",
     "check_hard_negative_triplets",
     "check_semi_hard_pick",

@@ -380,12 +380,14 @@ def _too_slow(seconds: float) -> str:
 
 
 def exercise(
-    notebook: str, title: str | None = None
+    notebook: str, title: str | None = None, *, seconds: float | None = None
 ) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
     """Make a safe, registered checker of ``check_<name>(answer, ...) -> success message``.
 
     ``notebook`` is the stem of the notebook whose exercise it is (its two-digit number is
-    what tests match); ``title`` names the exercise in verdicts (default: ``<name>``).
+    what tests match); ``title`` names the exercise in verdicts (default: ``<name>``);
+    ``seconds`` raises the time limit for a check that trains (``$EMBEDLAB_CHECK_SECONDS``
+    of 0 still means no limit).
     """
 
     def wrap(check: Callable[..., str]) -> Callable[..., CheckResult]:
@@ -395,17 +397,18 @@ def exercise(
         def checker(answer: Any = Ellipsis, *args: Any, **kwargs: Any) -> CheckResult:
             if is_placeholder(answer):
                 return CheckResult(name, False, _NOT_ATTEMPTED, attempted=False)
-            seconds = check_seconds()
+            limit = check_seconds()
+            limit = max(limit, seconds) if limit and seconds else limit
             guarded = _snapshot([sys.modules[check.__module__], sys.modules[__name__]])
             try:
-                with time_limit(seconds):
+                with time_limit(limit):
                     message = check(answer, *args, **kwargs)
             except NotAttempted as verdict:
                 return CheckResult(name, False, str(verdict), attempted=False)
             except Wrong as verdict:
                 return CheckResult(name, False, str(verdict))
             except TimeLimit:
-                return CheckResult(name, False, _too_slow(seconds))
+                return CheckResult(name, False, _too_slow(limit))
             except KeyboardInterrupt:
                 raise  # the learner pressed stop: stop
             except Exception as error:  # an answer of a form the checker did not foresee

@@ -6,15 +6,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 from sentence_transformers.sentence_transformer.losses import CoSENTLoss, CosineSimilarityLoss
 
 from ...data import NLI_LABELS
-from ._core import Wrong, as_number, call, check_loss, close, exercise
+from ._core import NotAttempted, Wrong, as_number, call, check_loss, close, exercise
 
-__all__ = ["check_similarity_target", "check_cosine_similarity_loss", "check_cosent_loss"]
+__all__ = [
+    "check_similarity_target",
+    "check_cosine_similarity_loss",
+    "check_cosent_loss",
+    "check_training_script",
+]
 
 NOTEBOOK = "03_cosine_similarity_loss"
 _TARGETS = {0: 1.0, 1: 0.0, 2: 0.0}  # the book's mapping: entailment similar, the rest not
@@ -139,4 +145,94 @@ def check_cosent_loss(fn: Callable) -> str:
     return (
         "Matches sentence-transformers' CoSENTLoss at scale 20 and 5, with tied targets, and "
         "gradients flow. Only the order of the cosines matters to it, as to Spearman."
+    )
+
+
+SCRIPT_ROWS, SCRIPT_EVAL_PAIRS = 160, 200  # a run of 10 steps at batch 16: seconds on a CPU
+
+
+def _setting(args, name: str, want, hint: str) -> None:
+    got = getattr(args, name, None)
+    got = getattr(got, "value", got)  # enums such as SaveStrategy.NO -> "no"
+    same = got == want
+    if isinstance(want, float) and isinstance(got, (int, float)):
+        same = math.isclose(got, want, rel_tol=1e-6)
+    if not same:
+        raise Wrong(
+            f"the training arguments have {name}={got!r}; the exercise asks for {want!r} ({hint})."
+        )
+
+
+@exercise(NOTEBOOK, "the training script", seconds=120)
+def check_training_script(build_trainer: Callable) -> str:
+    """Check ``build_trainer(model, train_dataset, evaluator, output_dir)``: it assembles
+    loss, arguments and trainer; the checker trains ten steps and sees the score move."""
+    import tempfile
+    import warnings
+
+    from sentence_transformers import SentenceTransformerTrainer
+
+    from ...data import cosine_pairs, load_nli
+    from ...evaluation import evaluate_sts, stsb_evaluator
+    from ...models import load_base_model
+    from ...profiles import QUICK
+    from ...training.progress import use_progress_line
+
+    model = load_base_model(QUICK)
+    train_dataset = cosine_pairs(load_nli("mnli", "train", n_rows=SCRIPT_ROWS))
+    evaluator = stsb_evaluator(rows=list(range(SCRIPT_EVAL_PAIRS)))
+    with tempfile.TemporaryDirectory(prefix="embedlab-exercise-") as output_dir:
+        trainer = call(
+            build_trainer,
+            model,
+            train_dataset,
+            evaluator,
+            output_dir,
+            on="on a base model and 160 MNLI pairs",
+        )
+        if trainer is None:
+            raise NotAttempted("Your function returns None: build the trainer and return it.")
+        if not isinstance(trainer, SentenceTransformerTrainer):
+            raise Wrong(
+                f"return the trainer itself (a SentenceTransformerTrainer), not a "
+                f"{type(trainer).__name__}; do not call trainer.train() yourself."
+            )
+        if trainer.model is not model:
+            raise Wrong(
+                "the trainer trains another model: pass model=model, the one you were given."
+            )
+        if not isinstance(trainer.loss, CosineSimilarityLoss):
+            raise Wrong(
+                f"the loss is a {type(trainer.loss).__name__}; build "
+                "CosineSimilarityLoss(model) and pass it as loss=..."
+            )
+        if trainer.evaluator is not evaluator:
+            raise Wrong(
+                "pass the evaluator you were given as evaluator=..., so the trainer can score STS-B."
+            )
+        if trainer.train_dataset is None or len(trainer.train_dataset) != len(train_dataset):
+            raise Wrong("pass the training pairs you were given as train_dataset=...")
+        args = trainer.args
+        _setting(args, "per_device_train_batch_size", 16, "batches of 16 pairs")
+        _setting(args, "learning_rate", 1e-4, "learning rate 1e-4")
+        _setting(args, "num_train_epochs", 1, "one pass over the pairs")
+        _setting(args, "save_strategy", "no", "no checkpoints")
+        _setting(args, "eval_strategy", "steps", "score during training, every few steps")
+        _setting(args, "eval_steps", 5, "every 5 steps")
+        use_progress_line(trainer)
+        before = evaluate_sts(model, evaluator)["spearman_cosine"]
+        with warnings.catch_warnings():  # a CPU cannot pin memory: not the learner's concern
+            warnings.filterwarnings("ignore", message=".*pin_memory.*")
+            trainer.train()
+        after = evaluate_sts(model, evaluator)["spearman_cosine"]
+    steps = trainer.state.global_step
+    if steps == 0 or after == before:
+        raise Wrong(
+            f"training ran {steps} steps and the score did not move ({before:.4f}); "
+            "check the learning rate and that the loss is given the model."
+        )
+    return (
+        f"Your script trained {steps} steps: STS-B Spearman on {SCRIPT_EVAL_PAIRS} validation "
+        f"pairs went from {before:.4f} to {after:.4f}. Loss, arguments, trainer, train(): "
+        "that is the whole recipe, and el.run_recipe runs the same one."
     )
