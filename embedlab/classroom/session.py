@@ -15,6 +15,14 @@ from ..profiles import Profile, get_profile
 __all__ = ["start", "describe_setup", "quiet_libraries"]
 
 
+class _ModelConversionNote(logging.Filter):
+    """Drops the library's note that it turns a sentence model into a cross-encoder
+    ("Converting SentenceTransformer model ... to CrossEncoder"), which notebook 06 explains."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Converting ")
+
+
 def quiet_libraries() -> None:
     """Hide loading bars and info chatter; training keeps its progress bar."""
     import datasets
@@ -25,6 +33,9 @@ def quiet_libraries() -> None:
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+    conversions = logging.getLogger("sentence_transformers.base.model")
+    if not any(isinstance(f, _ModelConversionNote) for f in conversions.filters):
+        conversions.addFilter(_ModelConversionNote())
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
