@@ -37,7 +37,7 @@ from huggingface_hub import snapshot_download
 
 from .._version import __version__
 from ..data import hub_source
-from ..datafiles import LABEL_RULES
+from ..datafiles import DATA_COLUMNS, LABEL_RULES
 from ..errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
 from ..models import MINILM_HUB_ID
 from ..profiles import PROFILES, QUICK, STANDIN, Profile, get_profile
@@ -56,8 +56,7 @@ __all__ = [
     "main",
 ]
 
-NLI_COLUMNS = ("premise", "hypothesis", "label")
-STSB_COLUMNS = ("sentence1", "sentence2", "label")
+NLI_COLUMNS, STSB_COLUMNS = DATA_COLUMNS["mnli"], DATA_COLUMNS["stsb"]  # one catalogue: datafiles
 MANIFEST = "embedlab-kit.json"
 # The first rows of each NLI train split, in the Hub's order (the rows a profile trains on).
 # quick trains on 6,000 (its exercises ask for up to 9,000); full keeps the complete splits

@@ -34,6 +34,7 @@ from torch import nn
 from transformers import TrainerCallback
 
 from ..errors import InputError
+from ..methods.augmentation import PAIRING_STRATEGIES
 from ..plots import umap_coordinates
 from ..profiles import Profile
 from ..settings import as_number, check_setting
@@ -168,7 +169,7 @@ KNOBS: dict[str, Knob] = {
             "Augmented SBERT: how new pairs are made for the cross-encoder to label",
             "choice",
             _same("semantic"),
-            choices=("given", "random", "semantic"),
+            choices=PAIRING_STRATEGIES,
         ),
     )
 }
