@@ -384,6 +384,7 @@ def run_knobs(
     progress: Callable[[int, int], None] | None = None,
     map_points: int | None = None,
     evaluator=None,
+    callbacks: Sequence[TrainerCallback] = (),
 ) -> PanelOutcome:
     """Validate ``settings``, train ``recipe`` with them and record the run in the ledger.
 
@@ -397,6 +398,7 @@ def run_knobs(
             ``min(300, profile.umap_points)``; 0 = no maps).
         evaluator: the scores' evaluator, default STS-B validation (as the book; tests and
             demos may pass a smaller one, e.g. ``stsb_evaluator(rows=range(200))``).
+        callbacks: more trainer callbacks, e.g. a panel's live curve.
 
     Returns:
         A :class:`PanelOutcome`; bad settings raise :class:`InputError` before anything runs.
@@ -405,7 +407,7 @@ def run_knobs(
     checked = validate_settings(spec, settings, profile)
     n_map = min(300, profile.umap_points) if map_points is None else map_points
     map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
-    callbacks = [StepProgress(progress)] if progress else []
+    callbacks = [*([StepProgress(progress)] if progress else []), *callbacks]
     maps, notes = {}, {}
     extra = {"source": "knob panel", "settings": checked}
     if spec.run is not None:

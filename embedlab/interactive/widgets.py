@@ -18,6 +18,7 @@ import base64
 import html
 import io
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from transformers import TrainerCallback
 
 from ..errors import EmbedlabError, InputError
 from ..plots import plot_map, similarity_heatmap
@@ -54,6 +56,7 @@ from .panels import recipe_spec
 
 __all__ = [
     "StaticView",
+    "LiveCurve",
     "KnobPanel",
     "SimilarityExplorer",
     "EmbeddingExplorer",
@@ -110,6 +113,78 @@ def _attempt(message: widgets.HTML, action: Callable[[], Any]) -> Any:
     except EmbedlabError as error:
         _message(message, str(error), error=True)
         return None
+
+
+def _slider(box: widgets.ValueWidget, kind: str, low: float, high: float) -> widgets.ValueWidget:
+    """A slider over [low, high] that sets ``box``, and follows it while ``box`` is in range
+    (a value typed out of range stays in the box, where the panel reports it)."""
+    if kind == "int":
+        slider = widgets.IntSlider(min=int(low), max=int(high), value=int(box.value))
+    elif low > 0 and high / low >= 100:  # learning rates: even steps in the exponent
+        slider = widgets.FloatLogSlider(
+            base=10, min=np.log10(low), max=np.log10(high), value=box.value, step=0.1
+        )
+    else:
+        slider = widgets.FloatSlider(min=low, max=high, value=box.value, step=(high - low) / 100)
+    slider.readout, slider.continuous_update = False, False
+    slider.layout = widgets.Layout(width="300px")
+
+    def follow_box(change: dict) -> None:
+        value = change["new"]
+        if isinstance(value, (int, float)) and low <= value <= high and slider.value != value:
+            slider.value = value
+
+    def set_box(change: dict) -> None:
+        if box.value != change["new"]:
+            box.value = change["new"]
+
+    box.observe(follow_box, names="value")
+    slider.observe(set_box, names="value")
+    return slider
+
+
+class LiveCurve(TrainerCallback):
+    """Draws the training loss and the STS-B Spearman against the step into ``area`` while a
+    run trains (at most every ``every`` seconds, and at the end)."""
+
+    def __init__(self, area: widgets.Output, every: float = 2.0) -> None:
+        self.area, self.every = area, every
+        self.losses: list[tuple[int, float]] = []
+        self.scores: list[tuple[int, float]] = []
+        self._drawn = 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.losses, self.scores, self._drawn = [], [], 0.0
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses.append((state.global_step, float(logs["loss"])))
+            self.draw()
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        found = [v for k, v in (metrics or {}).items() if k.endswith("spearman_cosine")]
+        if found:
+            self.scores.append((state.global_step, float(found[0])))
+            self.draw(force=True)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.draw(force=True)
+
+    def draw(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not (self.losses or self.scores) or (not force and now - self._drawn < self.every):
+            return
+        self._drawn = now
+        fig, ax = plt.subplots(figsize=(6, 2.4))
+        if self.losses:
+            ax.plot(*zip(*self.losses), color="#1f77b4", label="training loss")
+        ax.set(xlabel="step", ylabel="training loss")
+        if self.scores:
+            right = ax.twinx()
+            right.plot(*zip(*self.scores), color="#ff7f0e", marker="o", label="STS-B Spearman")
+            right.set_ylabel("STS-B Spearman")
+        fig.legend(loc="upper center", ncol=2, fontsize=8, frameon=False)
+        self.area.outputs = (_figure(fig),)
 
 
 class StaticView:
@@ -180,18 +255,21 @@ class KnobPanel(StaticView, widgets.VBox):
             if knob.kind == "choice":
                 control = widgets.Dropdown(options=list(knob.choices), value=default)
                 hint = ""
+                slider = None
             else:
                 low, high = knob_bounds(knob, self.profile)
                 kind = widgets.IntText if knob.kind == "int" else widgets.FloatText
                 control = kind(value=default)
                 hint = f"{low:g} to {high:g}"
+                slider = _slider(control, knob.kind, low, high)
             control.description, control.style = knob.label, _WIDE
             control.layout = widgets.Layout(width="300px")
             control.add_class(f"embedlab-knob-{knob.name}")
             control.observe(self._on_change, names="value")
             self.controls[knob.name] = control
             note = " · ".join(part for part in (hint, html.escape(knob.help)) if part)
-            rows.append(widgets.HBox([control, widgets.HTML(f"<small>{note}</small>")]))
+            setting = control if slider is None else widgets.VBox([control, slider])
+            rows.append(widgets.HBox([setting, widgets.HTML(f"<small>{note}</small>")]))
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.run_button.add_class("embedlab-run")
         self.run_button.on_click(lambda _: self.run())
@@ -201,11 +279,16 @@ class KnobPanel(StaticView, widgets.VBox):
         self.message.add_class("embedlab-message")
         self.outcome = widgets.Output()
         self.outcome.add_class("embedlab-outcome")
+        self.previous = widgets.Output()  # the run before, beside the last one
+        self.previous.add_class("embedlab-previous")
+        self.curve = widgets.Output()  # loss and STS-B, redrawn while a run trains
+        self.curve.add_class("embedlab-curve")
         title = widgets.HTML(
             f"<b>{html.escape(self.spec.title)}</b> · profile <i>{self.profile.name}</i>"
         )
         bar = widgets.HBox([self.run_button, self.progress, self.steps])
-        super().__init__([title, *rows, bar, self.message, self.outcome])
+        outcomes = widgets.HBox([self.outcome, self.previous])
+        super().__init__([title, *rows, bar, self.message, self.curve, outcomes])
         self.add_class("embedlab-knob-panel")
         self.static_title = f"Knob panel: {self.spec.title} (profile {self.profile.name})"
 
@@ -261,6 +344,7 @@ class KnobPanel(StaticView, widgets.VBox):
                     progress=self._report,
                     map_points=self.map_points,
                     evaluator=self.evaluator,
+                    callbacks=[LiveCurve(self.curve)],
                 ),
             )
         except Exception as error:  # an unexpected failure: say so in the panel, then raise
@@ -269,6 +353,8 @@ class KnobPanel(StaticView, widgets.VBox):
         finally:
             self.run_button.disabled = False
         if outcome is not None:
+            if self.last_outcome is not None:  # keep the run before beside the new one
+                self.previous.outputs = (_text("the run before:"), *self.outcome.outputs)
             self.last_outcome = outcome
             self.outcome.outputs = tuple(_outcome_outputs(outcome))
             _message(self.message, f"done: recorded as {outcome.result.recipe!r} in the ledger")

@@ -73,10 +73,17 @@ def test_knob_panel_run_trains_through_run_recipe_and_shows_the_outcome_in_place
     assert record["recipe"] == "panel-cosent" and record["notebook"] == "03_cosine_similarity_loss"
     assert record["source"] == "knob panel" and record["settings"]["loss"] == "cosent"
     assert (record["n_train"], record["batch_size"], record["epochs"]) == (48, 16, 1)
+    assert panel.previous.outputs == ()  # one run: nothing beside it yet
+    assert _kinds(panel.curve) == [["image/png", "text/plain"]]  # drawn while it trained
     assert Path(record["model_path"], "modules.json").is_file()
     outcome = panel.last_outcome
     assert outcome.result.steps == 3 and outcome.result.trained != outcome.result.untrained
     assert outcome.maps["before"].shape == outcome.maps["after"].shape == (16, 2)
+    panel.controls["batch_size"].value = 24
+    panel.run_button.click()
+    assert panel.previous.outputs[0]["text"].startswith("the run before")
+    assert "batch_size 16" in panel.previous.outputs[1]["text"]
+    assert "batch_size 24" in panel.outcome.outputs[0]["text"]
 
 
 def test_similarity_explorer_updates_on_compare():
@@ -139,3 +146,16 @@ def test_widgets_store_a_static_picture_beside_the_live_widget():
     assert "interactive widget" in page and "batch size" in page.lower() and "32 to 2400" in page
     dashboard = el.interactive.widgets.results_dashboard()
     assert "no runs recorded" in dashboard._repr_mimebundle_()["text/html"]
+
+
+def test_numeric_knobs_have_sliders_that_set_the_box_and_follow_it_in_range():
+    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    box = panel.controls["batch_size"]
+    slider = panel.children[5].children[0].children[1]  # the batch-size row: box over slider
+    assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max) == (2, 256)
+    slider.value = 64
+    assert box.value == 64 and panel.message.value == ""
+    box.value = 5000  # typed out of range: the box keeps it, the panel says so
+    assert slider.value == 64 and "out of range" in panel.message.value
+    rate = panel.children[6].children[0].children[1]
+    assert isinstance(rate, widgets.FloatLogSlider)
