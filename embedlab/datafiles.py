@@ -17,6 +17,7 @@ import logging
 import math
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ from .errors import DataUnavailableError
 
 __all__ = [
     "DATA_COLUMNS",
+    "MANIFEST",
+    "KitFile",
+    "DATA_FILES",
+    "GENRE_FILE",
+    "count_rows",
     "LABEL_RULES",
     "line_problem",
     "first_bad_line",
@@ -44,6 +50,44 @@ STSB = ("sentence1", "sentence2", "label")
 GENRE = ("split", "idx", "genre", "source", "year")
 # dataset (the file's folder, or "genre") -> the columns embedlab reads
 DATA_COLUMNS: dict[str, tuple[str, ...]] = {"mnli": NLI, "snli": NLI, "stsb": STSB, "genre": GENRE}
+
+
+# --- the catalogue of offline files (a lab kit, the shared data folder) -------------------
+MANIFEST = "embedlab-kit.json"  # what a kit holds, written by `embedlab-labkit download`
+
+
+@dataclass(frozen=True)
+class KitFile:
+    """One dataset file of a kit."""
+
+    dataset: str  # "mnli", "snli" or "stsb"
+    split: str  # the Hub split it holds, also its file name
+    columns: tuple[str, ...]  # the columns embedlab reads
+    required: bool = True  # False: only an optional helper reads it
+
+    @property
+    def path(self) -> str:
+        """Its path inside the kit, e.g. ``mnli/train.jsonl``."""
+        return f"{self.dataset}/{self.split}.jsonl"
+
+
+DATA_FILES = (
+    KitFile("mnli", "train", NLI),
+    KitFile("mnli", "validation_matched", NLI),
+    KitFile("snli", "train", NLI),
+    KitFile("snli", "validation", NLI),
+    KitFile("snli", "test", NLI),
+    KitFile("stsb", "train", STSB),
+    KitFile("stsb", "validation", STSB),
+)
+# Not on the Hub in GLUE's schema: derived from GENRE_SOURCE by matching sentence pairs.
+GENRE_FILE = KitFile("stsb", "genre", GENRE, required=False)
+
+
+def count_rows(path: str | Path) -> int:
+    """Non-empty lines of a JSON Lines file (its rows), without parsing them."""
+    with Path(path).open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
 DAMAGED_FIX = (
     "The file is damaged or was edited: copy it again from the lab kit or the shared data "
     "folder (see its README); `embedlab-labkit verify <folder>` lists the first bad line of "

@@ -41,6 +41,7 @@ __all__ = [
     "quick_base_path",
     "load_base_model",
     "load_cross_encoder",
+    "kit_models",
 ]
 
 log = logging.getLogger(__name__)
@@ -239,3 +240,15 @@ def _standin_words(reason: str) -> str:
         f"embedlab's base model: a small BERT (4 layers, 128 wide) pre-trained by masked-LM "
         f"on the offline NLI sentences ({reason}; the book uses bert-base-uncased)"
     )
+
+
+def kit_models(profile: Profile) -> tuple[str, ...]:
+    """Hub ids of the models ``profile`` loads.
+
+    all-MiniLM-L6-v2 always: the pretrained model, the cross-encoder's body and the source of
+    the cross-encoder's quick body; plus the base model unless it is embedlab's quick base.
+    """
+    names = [profile.pretrained_model, MINILM_HUB_ID]
+    if profile.base_model != STANDIN:
+        names.append(profile.base_model)
+    return tuple(dict.fromkeys(names))

@@ -23,9 +23,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
 from .._version import __version__
-from ..datafiles import file_problem
+from ..datafiles import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, file_problem
 from ..errors import InputError, ModelUnavailableError
-from ..models import MINILM_HUB_ID, locate_model, quick_base_path
+from ..models import MINILM_HUB_ID, kit_models, locate_model, quick_base_path
 from ..profiles import PROFILE_ENV, PROFILES, STANDIN, Profile, device_name, get_profile, precision
 from ..sources import (
     DATA_DIR_ENV,
@@ -36,7 +36,6 @@ from ..sources import (
     probe_hub,
 )
 from ..training.ledger import check_runs_dir
-from .labkit import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, kit_models
 
 __all__ = ["MEASURED_SECONDS", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
 

@@ -37,10 +37,17 @@ from huggingface_hub import snapshot_download
 
 from .._version import __version__
 from ..data import hub_source
-from ..datafiles import DATA_COLUMNS, LABEL_RULES
+from ..datafiles import (  # the catalogue of offline files is core; a kit writes it
+    DATA_FILES,
+    GENRE_FILE,
+    LABEL_RULES,
+    MANIFEST,
+    KitFile,
+    count_rows,
+)
 from ..errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
-from ..models import MINILM_HUB_ID
-from ..profiles import PROFILES, QUICK, STANDIN, Profile, get_profile
+from ..models import MINILM_HUB_ID, kit_models
+from ..profiles import PROFILES, QUICK, Profile, get_profile
 from ..sources import DATA_DIR_ENV, KIT_MODELS, hub_offline_reason, hub_reachable, kit_model_folder
 
 __all__ = [
@@ -56,8 +63,6 @@ __all__ = [
     "main",
 ]
 
-NLI_COLUMNS, STSB_COLUMNS = DATA_COLUMNS["mnli"], DATA_COLUMNS["stsb"]  # one catalogue: datafiles
-MANIFEST = "embedlab-kit.json"
 # The first rows of each NLI train split, in the Hub's order (the rows a profile trains on).
 # quick trains on 6,000 (its exercises ask for up to 9,000); full keeps the complete splits
 # (MNLI 392,702 rows, SNLI 550,152).
@@ -67,46 +72,6 @@ GENRE_SOURCE = "mteb/stsbenchmark-sts"
 # Model files a kit keeps: configs, vocabularies, safetensors weights, the model card.
 MODEL_FILES = ["*.json", "*.txt", "*.safetensors", "*.model", "README.md"]
 MODEL_SKIP = ["onnx/*", "openvino/*", "coreml/*"]  # other runtimes' copies of the weights
-
-
-@dataclass(frozen=True)
-class KitFile:
-    """One dataset file of a kit."""
-
-    dataset: str  # "mnli", "snli" or "stsb"
-    split: str  # the Hub split it holds, also its file name
-    columns: tuple[str, ...]  # the columns embedlab reads
-    required: bool = True  # False: only an optional helper reads it
-
-    @property
-    def path(self) -> str:
-        """Its path inside the kit, e.g. ``mnli/train.jsonl``."""
-        return f"{self.dataset}/{self.split}.jsonl"
-
-
-DATA_FILES = (
-    KitFile("mnli", "train", NLI_COLUMNS),
-    KitFile("mnli", "validation_matched", NLI_COLUMNS),
-    KitFile("snli", "train", NLI_COLUMNS),
-    KitFile("snli", "validation", NLI_COLUMNS),
-    KitFile("snli", "test", NLI_COLUMNS),
-    KitFile("stsb", "train", STSB_COLUMNS),
-    KitFile("stsb", "validation", STSB_COLUMNS),
-)
-# Not on the Hub in GLUE's schema: derived from GENRE_SOURCE by matching sentence pairs.
-GENRE_FILE = KitFile("stsb", "genre", ("split", "idx", "genre", "source", "year"), required=False)
-
-
-def kit_models(profile: Profile) -> tuple[str, ...]:
-    """Hub ids of the models ``profile`` loads.
-
-    all-MiniLM-L6-v2 always: the pretrained model, the cross-encoder's body and the source of
-    the cross-encoder's quick body; plus the base model unless it is embedlab's quick base.
-    """
-    names = [profile.pretrained_model, MINILM_HUB_ID]
-    if profile.base_model != STANDIN:
-        names.append(profile.base_model)
-    return tuple(dict.fromkeys(names))
 
 
 def _rows_needed(kit_file: KitFile, profile: Profile) -> int:
@@ -130,12 +95,6 @@ def _write_jsonl(dataset: Dataset, target: Path) -> None:
     partial = target.with_name(target.name + ".part")
     dataset.to_json(str(partial), lines=True, force_ascii=False)
     partial.replace(target)
-
-
-def count_rows(path: str | Path) -> int:
-    """Non-empty lines of a JSON Lines file (its rows), without parsing them."""
-    with Path(path).open("rb") as handle:
-        return sum(1 for line in handle if line.strip())
 
 
 def _download_split(kit_file: KitFile, root: Path, limit: int | None, force: bool, say) -> int:

@@ -232,3 +232,22 @@ def test_importing_embedlab_loads_none_of_the_classroom_tools():
         check=True,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_notebooks_start_loads_neither_the_lab_kit_nor_the_base_builder():
+    """el.start prints the doctor's short report; the doctor reads the catalogue of offline
+    files from core (datafiles), so the lab kit and build_base stay unloaded."""
+    code = (
+        "import json, sys; import embedlab as el; el.start('test'); "
+        "print(json.dumps([m for m in ('embedlab.classroom.labkit', "
+        "'embedlab.classroom.build_base') if m in sys.modules]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PACKAGE.parent,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
