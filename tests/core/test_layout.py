@@ -218,10 +218,11 @@ def test_the_layers_and_core_modules_are_namespaces_of_el(namespace):
     assert namespace in embedlab.__all__
 
 
-def test_importing_embedlab_loads_none_of_the_classroom_tools():
+def _loaded_after(statements: str, modules) -> list[str]:
+    """Which of ``modules`` a fresh Python process has loaded after running ``statements``."""
     code = (
-        "import json, sys; import embedlab; "
-        f"print(json.dumps([m for m in {list(NOT_ON_IMPORT)!r} if m in sys.modules]))"
+        f"import json, sys; {statements}; "
+        f"print(json.dumps([m for m in {list(modules)!r} if m in sys.modules]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -231,23 +232,16 @@ def test_importing_embedlab_loads_none_of_the_classroom_tools():
         cwd=PACKAGE.parent,
         check=True,
     )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_importing_embedlab_loads_none_of_the_classroom_tools():
+    assert _loaded_after("import embedlab", NOT_ON_IMPORT) == []
 
 
 def test_a_notebooks_start_loads_neither_the_lab_kit_nor_the_base_builder():
     """el.start prints the doctor's short report; the doctor reads the catalogue of offline
     files from core (datafiles), so the lab kit and build_base stay unloaded."""
-    code = (
-        "import json, sys; import embedlab as el; el.start('test'); "
-        "print(json.dumps([m for m in ('embedlab.classroom.labkit', "
-        "'embedlab.classroom.build_base') if m in sys.modules]))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=PACKAGE.parent,
-        check=True,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    started = "import embedlab as el; el.start('test')"
+    tools = ("embedlab.classroom.labkit", "embedlab.classroom.build_base")
+    assert _loaded_after(started, tools) == []
