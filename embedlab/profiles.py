@@ -106,10 +106,17 @@ def device_name() -> str:
 
 
 def precision() -> str:
-    """Mixed precision the device supports: ``"bf16"``, ``"fp16"`` or ``"fp32"`` (none)."""
+    """Mixed precision the device supports: ``"bf16"``, ``"fp16"`` or ``"fp32"`` (none).
+
+    bf16 only where the GPU computes it natively (compute capability 8 or more: A100, L4,
+    H100). A T4 (7.5) answers ``torch.cuda.is_bf16_supported()`` with True because torch can
+    emulate bf16 there, but emulated bf16 is slow; such GPUs get fp16, as in the book.
+    """
     if device_name() != "cuda":
         return "fp32"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    major, _minor = torch.cuda.get_device_capability()
+    native_bf16 = major >= 8 and torch.cuda.is_bf16_supported(including_emulation=False)
+    return "bf16" if native_bf16 else "fp16"
 
 
 def get_profile(name: str | None = None) -> Profile:

@@ -36,15 +36,30 @@ def _forget_hardware() -> None:
     AcceleratorState._reset_state(reset_partial_state=True)
 
 
-@pytest.fixture(params=[True, False], ids=["bf16-gpu", "fp16-gpu"])
+GPUS = {"A100": (8, 0), "T4": (7, 5)}  # name -> compute capability
+
+
+def _fake_bf16_answer(capability: tuple[int, int]):
+    """``torch.cuda.is_bf16_supported`` as torch answers it on a GPU of ``capability``:
+    natively from 8.0 on; below that only by emulation, which the default counts as True."""
+
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        return capability >= (8, 0) or including_emulation
+
+    return is_bf16_supported
+
+
+@pytest.fixture(params=sorted(GPUS), ids=lambda name: f"{name}-gpu")
 def gpu(request, monkeypatch):
-    """One simulated CUDA GPU, with bf16 (A100, H100) or without (T4); yields bf16 support."""
+    """One simulated CUDA GPU answering as an A100 or a T4 does; yields native bf16 support."""
+    capability = GPUS[request.param]
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: request.param)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", _fake_bf16_answer(capability))
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
     _forget_hardware()
-    yield request.param
+    yield capability >= (8, 0)
     monkeypatch.undo()
     _forget_hardware()  # later tests see the real machine again
 
@@ -54,6 +69,14 @@ def test_full_profile_is_the_books_scale():
     assert (full.n_train, full.epochs, full.batch_size, full.learning_rate) == (50_000, 1, 32, 5e-5)
     assert (full.base_model, full.pretrained_model) == tuple(sorted(BOOK_MODELS))
     assert full.warmup_steps == 100
+
+
+def test_a_t4_trains_in_fp16_although_torch_says_it_can_emulate_bf16(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: GPUS["T4"])
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", _fake_bf16_answer(GPUS["T4"]))
+    assert torch.cuda.is_bf16_supported()  # torch's default answer on a T4: by emulation
+    assert el.profiles.precision() == "fp16"
 
 
 def test_a_gpu_chooses_the_full_profile(gpu, monkeypatch):
