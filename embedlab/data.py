@@ -25,7 +25,6 @@ __all__ = [
     "load_nli",
     "load_training_nli",
     "load_stsb",
-    "load_stsb_genres",
     "nli_pairs",
     "cosine_pairs",
     "mnr_triplets",
@@ -241,22 +240,6 @@ def load_stsb(
     dataset = _load("stsb", split, n_rows, folder)
     require_columns(dataset, ["sentence1", "sentence2", "label"])
     return dataset
-
-
-def load_stsb_genres(*, folder: str | Path | None = None) -> dict[tuple[str, int], str]:
-    """Map (split, idx) of each STS-B row to its genre (``main-captions``, ``main-news``...).
-
-    Only the offline folder carries this file (``stsb/genre.jsonl``).
-    """
-    local = data_dir(folder)
-    path = local / "stsb" / "genre.jsonl" if local else None
-    if path is None or not path.is_file():
-        raise DataUnavailableError(
-            f"STS-B genres need stsb/genre.jsonl in the offline data folder ({DATA_DIR_ENV}); "
-            "it is not on the Hub's GLUE copy. Set the variable (see README, 'Working offline')."
-        )
-    genres = load_jsonl(path, "genre")
-    return {(r["split"], int(r["idx"])): r["genre"] for r in genres}
 
 
 def nli_pairs(dataset: Dataset) -> Dataset:

@@ -41,6 +41,7 @@ __all__ = [
     "check_file",
     "file_problem",
     "load_jsonl",
+    "write_jsonl",
     "damaged",
     "DamagedFileError",
 ]
@@ -88,6 +89,8 @@ def count_rows(path: str | Path) -> int:
     """Non-empty lines of a JSON Lines file (its rows), without parsing them."""
     with Path(path).open("rb") as handle:
         return sum(1 for line in handle if line.strip())
+
+
 DAMAGED_FIX = (
     "The file is damaged or was edited: copy it again from the lab kit or the shared data "
     "folder (see its README); `embedlab-labkit verify <folder>` lists the first bad line of "
@@ -254,3 +257,12 @@ def load_jsonl(path: str | Path, kind: str) -> Dataset:
     if problem:
         _raise_for(path, kind, problem)
     return dataset
+
+
+def write_jsonl(dataset: Dataset, target: str | Path) -> None:
+    """Write ``dataset`` as JSON Lines; a half-written file never takes the final name."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    dataset.to_json(str(partial), lines=True, force_ascii=False)
+    partial.replace(target)

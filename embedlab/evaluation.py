@@ -16,8 +16,9 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
-from .data import load_stsb, load_stsb_genres
+from .data import load_stsb
 from .errors import InputError
+from .stsb_genres import load_stsb_genres
 
 __all__ = [
     "STS_NAME",
@@ -43,7 +44,7 @@ def stsb_evaluator(
     """An evaluator on STS-B ``split``: all of it, the given row positions, or one genre.
 
     ``genre`` is one of STS-B's genres (``main-captions``, ``main-news``, ``main-forums``;
-    see :func:`embedlab.data.load_stsb_genres`); its evaluator is named ``sts-<genre>``.
+    see :func:`embedlab.stsb_genres.load_stsb_genres`); its evaluator is named ``sts-<genre>``.
     """
     dataset = load_stsb(split)
     if rows is not None:

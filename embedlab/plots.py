@@ -180,7 +180,9 @@ def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B valida
     low = max(0.0, np.floor((values_all.min() - 0.04) * 20) / 20) if len(values_all) else 0.0
     high = min(1.0, values_all.max() + 0.06) if len(values_all) else 1.0
     for k, (column, colour) in enumerate(series):
-        values = table[column].astype(float).to_numpy() if column in table else np.full(len(y), np.nan)
+        values = (
+            table[column].astype(float).to_numpy() if column in table else np.full(len(y), np.nan)
+        )
         errors = None
         if column == "trained" and "trained_std" in table:
             errors = table["trained_std"].astype(float).fillna(0).to_numpy()
@@ -195,8 +197,9 @@ def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B valida
         )
         for bar, value in zip(bars, values):
             if not np.isnan(value):
-                ax.text(value + 0.004, bar.get_y() + height / 2, f"{value:.3f}", va="center",
-                        fontsize=7)
+                ax.text(
+                    value + 0.004, bar.get_y() + height / 2, f"{value:.3f}", va="center", fontsize=7
+                )
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()  # the first recipe on top, as in the table
     ax.set_xlim(low, high)

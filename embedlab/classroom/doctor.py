@@ -35,6 +35,7 @@ from ..sources import (
     hub_reachable,
     probe_hub,
 )
+from ..stsb_genres import GENRE_SOURCE, genre_source
 from ..training.ledger import check_runs_dir
 
 __all__ = ["MEASURED_SECONDS", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
@@ -208,7 +209,7 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
         if hub:
             diagnosis.facts["data"] = "Hugging Face Hub (nyu-mll/glue, stanfordnlp/snli)"
             diagnosis.details.append("  ok   every dataset from the Hub")
-            diagnosis.details.append(f"  note {GENRE_FILE.path}: only an offline folder has it")
+            _check_genres(diagnosis)
         else:
             diagnosis.facts["data"] = f"none: the Hub is not reachable and ${DATA_DIR_ENV} is unset"
             diagnosis.details.append("  BAD  no source for any dataset")
@@ -242,7 +243,7 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
         if not _damaged(diagnosis, genre, GENRE_FILE.path, "genre"):
             diagnosis.details.append(f"  ok   {GENRE_FILE.path} from the offline folder")
     else:
-        diagnosis.details.append(f"  note {GENRE_FILE.path} missing (optional)")
+        _check_genres(diagnosis)
     files = [folder / f"{entry}.jsonl" for entry in profile.train_splits]
     rows = sum(count_rows(path) for path in files if path.is_file())
     if all(path.is_file() for path in files) and rows < profile.n_train:
@@ -269,6 +270,23 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
         f"{kind} ${DATA_DIR_ENV} ({present} of {len(DATA_FILES)} files)"
         if present < len(DATA_FILES)
         else f"{kind} ${DATA_DIR_ENV}"
+    )
+
+
+def _check_genres(diagnosis: Diagnosis) -> None:
+    """STS-B genres (notebook 07, the TSDAE panel, the genre map): a problem when nowhere."""
+    path, where = genre_source()
+    if path is not None or where.startswith("the Hub"):
+        diagnosis.details.append(f"  ok   STS-B genres from the {where}")
+        return
+    diagnosis.details.append(f"  BAD  STS-B genres: {where}")
+    diagnosis.problems.append(
+        Problem(
+            f"STS-B genres are not available ({where}); notebook 07 scores on STS-B captions "
+            "and stops without them",
+            f"connect to the internet once (they are built from {GENRE_SOURCE} and cached), or "
+            f"point {DATA_DIR_ENV} at a lab kit with {GENRE_FILE.path}",
+        )
     )
 
 

@@ -12,7 +12,7 @@ Layout (the one ``embedlab.data`` and ``embedlab.models`` read)::
     kit/mnli/{train,validation_matched}.jsonl
     kit/snli/{train,validation,test}.jsonl
     kit/stsb/{train,validation}.jsonl
-    kit/stsb/genre.jsonl                      genre of each STS-B row (el.data.load_stsb_genres)
+    kit/stsb/genre.jsonl                      genre of each STS-B row (el.stsb_genres.load_stsb_genres)
     kit/models/sentence-transformers--all-MiniLM-L6-v2/
     kit/models/bert-base-uncased/             full profile only
 
@@ -44,11 +44,13 @@ from ..datafiles import (  # the catalogue of offline files is core; a kit write
     MANIFEST,
     KitFile,
     count_rows,
+    write_jsonl,
 )
 from ..errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
 from ..models import MINILM_HUB_ID, kit_models
 from ..profiles import PROFILES, QUICK, Profile, get_profile
 from ..sources import DATA_DIR_ENV, KIT_MODELS, hub_offline_reason, hub_reachable, kit_model_folder
+from ..stsb_genres import GENRE_SOURCE, GENRE_SPLITS, match_genres
 
 __all__ = [
     "KitFile",
@@ -67,8 +69,6 @@ __all__ = [
 # quick trains on 6,000 (its exercises ask for up to 9,000); full keeps the complete splits
 # (MNLI 392,702 rows, SNLI 550,152).
 TRAIN_ROWS = {"quick": 20_000, "full": None}
-# STS Benchmark as released: genre, source corpus and year of each pair (GLUE's copy lacks them).
-GENRE_SOURCE = "mteb/stsbenchmark-sts"
 # Model files a kit keeps: configs, vocabularies, safetensors weights, the model card.
 MODEL_FILES = ["*.json", "*.txt", "*.safetensors", "*.model", "README.md"]
 MODEL_SKIP = ["onnx/*", "openvino/*", "coreml/*"]  # other runtimes' copies of the weights
@@ -89,14 +89,6 @@ def _rows_needed(kit_file: KitFile, profile: Profile) -> int:
 # --- download -------------------------------------------------------------------------------
 
 
-def _write_jsonl(dataset: Dataset, target: Path) -> None:
-    """Write ``dataset`` as JSON Lines; a half-written file never takes the final name."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    dataset.to_json(str(partial), lines=True, force_ascii=False)
-    partial.replace(target)
-
-
 def _download_split(kit_file: KitFile, root: Path, limit: int | None, force: bool, say) -> int:
     target = root / kit_file.path
     if target.is_file() and not force:
@@ -115,50 +107,9 @@ def _download_split(kit_file: KitFile, root: Path, limit: int | None, force: boo
             f"{repo} {kit_file.split} lacks column(s) {missing} (it has {dataset.column_names}); "
             "the Hub's copy changed its schema. Please report this to the embedlab maintainers."
         )
-    _write_jsonl(dataset, target)
+    write_jsonl(dataset, target)
     say(f"wrote  {kit_file.path} ({len(dataset):,} rows from {repo})")
     return len(dataset)
-
-
-def _pair_key(sentence1: str, sentence2: str) -> tuple[str, str]:
-    return " ".join(sentence1.split()).lower(), " ".join(sentence2.split()).lower()
-
-
-def match_genres(split: str, glue: Dataset, benchmark: Dataset) -> list[dict]:
-    """Genre rows (split, idx, genre, source, year) for GLUE's STS-B ``split``, by sentence pair.
-
-    ``benchmark`` is the same split of :data:`GENRE_SOURCE`. Raises
-    :class:`DataUnavailableError` when a column is missing or a GLUE pair has no match.
-    """
-    needed = ["sentence1", "sentence2", "genre", "dataset", "year"]
-    missing = [c for c in needed if c not in benchmark.column_names]
-    if missing:
-        raise DataUnavailableError(
-            f"{GENRE_SOURCE} {split} lacks column(s) {missing}; cannot derive the genres"
-        )
-    by_pair: dict[tuple[str, str], dict] = {}
-    for row in benchmark:
-        by_pair.setdefault(_pair_key(row["sentence1"], row["sentence2"]), row)
-    rows, unmatched = [], 0
-    for row in glue:
-        match = by_pair.get(_pair_key(row["sentence1"], row["sentence2"]))
-        if match is None:
-            unmatched += 1
-            continue
-        rows.append(
-            {
-                "split": split,
-                "idx": int(row["idx"]),
-                "genre": match["genre"],
-                "source": match["dataset"],
-                "year": str(match["year"]),
-            }
-        )
-    if unmatched:
-        raise DataUnavailableError(
-            f"{unmatched:,} of {len(glue):,} STS-B {split} pairs have no match in {GENRE_SOURCE}"
-        )
-    return rows
 
 
 def _derive_genres(root: Path, force: bool, say) -> int:
@@ -168,11 +119,11 @@ def _derive_genres(root: Path, force: bool, say) -> int:
         say(f"kept   {GENRE_FILE.path} ({rows:,} rows, already there)")
         return rows
     rows = []
-    for split in ("train", "validation"):
+    for split in GENRE_SPLITS:
         glue_file = str(root / "stsb" / f"{split}.jsonl")
         glue = load_dataset("json", data_files=glue_file, split="train")
         rows += match_genres(split, glue, load_dataset(GENRE_SOURCE, split=split))
-    _write_jsonl(Dataset.from_list(rows), target)
+    write_jsonl(Dataset.from_list(rows), target)
     say(f"wrote  {GENRE_FILE.path} ({len(rows):,} rows, matched with {GENRE_SOURCE})")
     return len(rows)
 
@@ -249,9 +200,10 @@ def download(
         rows[GENRE_FILE.path] = _derive_genres(root, force, say)
     except Exception as error:  # optional file: the rest of the kit is still complete
         note = (
-            f"{GENRE_FILE.path} could not be derived ({type(error).__name__}: {error}). Only "
-            "el.data.load_stsb_genres() needs it; no notebook fails without it. Copy it from another "
-            "kit if you have one."
+            f"{GENRE_FILE.path} could not be derived ({type(error).__name__}: {error}). "
+            "el.stsb_genres.load_stsb_genres() reads it: offline, notebook 07 (STS-B captions), "
+            "the TSDAE panel and the genre map stop without it. Copy it from another kit if "
+            "you have one."
         )
         notes.append(note)
         say(f"warning: {note}")
@@ -391,7 +343,7 @@ def _check_jsonl(kit_file: KitFile, root: Path, profile: Profile, expected: int 
         fix = (
             "run embedlab-labkit download on a connected machine"
             if kit_file.required
-            else "optional: only el.data.load_stsb_genres() reads it"
+            else "offline, notebook 07 and el.stsb_genres.load_stsb_genres() need it"
         )
         return Check(kit_file.path, status, f"missing ({fix})")
     rows = labelled = number = 0

@@ -24,12 +24,13 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from ..artefacts import MANIFEST, manifest_problem
-from ..data import NLI_LABELS, load_nli, load_stsb, load_stsb_genres
+from ..data import NLI_LABELS, load_nli, load_stsb
 from ..errors import InputError, ModelUnavailableError
 from ..evaluation import pair_features
 from ..models import load_base_model, load_pretrained_model
 from ..plots import umap_coordinates
 from ..profiles import Profile, device_name, get_profile
+from ..stsb_genres import load_stsb_genres
 from ..toydata import toy_reviews
 from ..training.ledger import read_ledger
 

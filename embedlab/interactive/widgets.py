@@ -302,10 +302,18 @@ class KnobPanel(StaticView, widgets.VBox):
                 low, high = knob_bounds(knob, self.profile)
                 allowed = f"{low:g} to {high:g}"
             value = self.controls[knob.name].value
-            rows.append({"setting": knob.label, "value": value, "allowed": allowed,
-                         "what it teaches": knob.help})
-        note = ("<p>Run trains with these settings, scores STS-B before and after and records "
-                "the run in the ledger; showing the panel trains nothing.</p>")
+            rows.append(
+                {
+                    "setting": knob.label,
+                    "value": value,
+                    "allowed": allowed,
+                    "what it teaches": knob.help,
+                }
+            )
+        note = (
+            "<p>Run trains with these settings, scores STS-B before and after and records "
+            "the run in the ledger; showing the panel trains nothing.</p>"
+        )
         return pd.DataFrame(rows).to_html(index=False) + note
 
     def settings(self) -> dict[str, Any]:

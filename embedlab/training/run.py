@@ -379,7 +379,10 @@ def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fi
     record_run(result.record)
     log.info(
         "%s: untrained %s -> trained %s in %.0f s",
-        result.recipe, result.untrained, result.trained, result.seconds,
+        result.recipe,
+        result.untrained,
+        result.trained,
+        result.seconds,
     )
 
 

@@ -12,6 +12,8 @@ import embedlab as el
 from embedlab.classroom import doctor
 from embedlab.classroom.labkit import DATA_FILES
 
+SHARED = Path(os.environ.get("EMBEDLAB_DATA_DIR") or Path(__file__).parents[3] / "shared" / "data")
+
 
 def problems(diagnosis: doctor.Diagnosis) -> str:
     return "\n".join(f"{p.what} | {p.fix} | {p.blocks}" for p in diagnosis.problems)
@@ -55,6 +57,37 @@ def test_a_file_missing_from_the_kit_is_named(monkeypatch, tmp_path):
     assert diagnosis.blocked
     assert "mnli/train.jsonl is missing from $EMBEDLAB_DATA_DIR" in problems(diagnosis)
     assert "(6 of 7 files)" in diagnosis.facts["data"]
+
+
+def _kit_without_genres(folder: Path) -> Path:
+    shared = Path(os.environ["EMBEDLAB_DATA_DIR"])
+    for kit_file in DATA_FILES:
+        (folder / kit_file.path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / kit_file.path).symlink_to(shared / kit_file.path)
+    return folder
+
+
+def test_genres_nowhere_offline_are_a_problem_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(_kit_without_genres(tmp_path / "kit")))
+    monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path / "cache"))  # nothing built earlier
+    diagnosis = doctor.diagnose("07_tsdae_domain_adaptation", profile="quick")
+    found = problems(diagnosis)
+    assert "STS-B genres are not available (nowhere: no offline file, no cache" in found
+    assert "connect to the internet once (they are built from mteb/stsbenchmark-sts" in found
+    assert "BAD  STS-B genres" in "\n".join(diagnosis.details)
+
+
+def test_genres_cached_earlier_are_found_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(_kit_without_genres(tmp_path / "kit")))
+    monkeypatch.setenv("EMBEDLAB_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "stsb-genre.jsonl").write_text(
+        (SHARED / "stsb" / "genre.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    diagnosis = doctor.diagnose("07_tsdae_domain_adaptation", profile="quick")
+    assert "STS-B genres" not in problems(diagnosis)
+    genres = el.stsb_genres.load_stsb_genres()
+    assert genres[("validation", 0)] == "main-captions" and len(genres) == 7_249
 
 
 def test_full_profile_on_the_quick_data(monkeypatch):

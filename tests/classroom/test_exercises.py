@@ -393,7 +393,11 @@ def test_mnr_loss():
 
 
 def test_hard_negative_triplets():
-    _verdict(ex.check_hard_negative_triplets(el.methods.negatives.contradiction_triplets), True, "3 premises")
+    _verdict(
+        ex.check_hard_negative_triplets(el.methods.negatives.contradiction_triplets),
+        True,
+        "3 premises",
+    )
 
     def first_rows_only(rows):  # assumes each premise's rows sit together, entailment first
         out, previous = [], None
@@ -607,13 +611,19 @@ def _script(loss=None, batch_size=16, learning_rate=1e-4, train=False):
 
     def build_trainer(model, train_dataset, evaluator, output_dir):
         args = SentenceTransformerTrainingArguments(
-            output_dir=output_dir, num_train_epochs=1, per_device_train_batch_size=batch_size,
-            learning_rate=learning_rate, save_strategy="no", eval_strategy="steps", eval_steps=5,
+            output_dir=output_dir,
+            num_train_epochs=1,
+            per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate,
+            save_strategy="no",
+            eval_strategy="steps",
+            eval_steps=5,
             report_to="none",
         )
         chosen = CoSENTLoss(model) if loss == "cosent" else CosineSimilarityLoss(model)
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset,
-                                             loss=chosen, evaluator=evaluator)
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=train_dataset, loss=chosen, evaluator=evaluator
+        )
         return trainer.train() if train else trainer
 
     return build_trainer
@@ -622,6 +632,8 @@ def _script(loss=None, batch_size=16, learning_rate=1e-4, train=False):
 def test_training_script():
     _verdict(ex.check_training_script(_script()), True, "trained 10 steps", "went from")
     _verdict(ex.check_training_script(_script(loss="cosent")), False, "CosineSimilarityLoss(model)")
-    _verdict(ex.check_training_script(_script(batch_size=8)), False, "per_device_train_batch_size=8")
+    _verdict(
+        ex.check_training_script(_script(batch_size=8)), False, "per_device_train_batch_size=8"
+    )
     _verdict(ex.check_training_script(_script(learning_rate=0.0)), False, "learning_rate=0.0")
     _verdict(ex.check_training_script(_script(train=True)), False, "return the trainer itself")

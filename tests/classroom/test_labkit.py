@@ -209,7 +209,7 @@ def test_download_writes_the_layout_the_package_reads(tmp_path, fake_hub, monkey
     snli = el.load_nli("snli", "train")
     assert snli.column_names == ["premise", "hypothesis", "label", "idx"]
     assert len(snli) == 29  # the unlabelled row is dropped
-    assert el.data.load_stsb_genres()[("validation", 0)] == "main-news"
+    assert el.stsb_genres.load_stsb_genres()[("validation", 0)] == "main-news"
     path, source = locate_model(MINILM_HUB_ID)
     assert Path(path) == root / MINILM_FOLDER and source.startswith("lab kit")
 
@@ -236,7 +236,10 @@ def test_genres_that_cannot_be_derived_leave_a_note(tmp_path, fake_hub, monkeypa
     said: list[str] = []
     root = labkit.download(small_quick(), tmp_path / "kit", say=said.append)
     assert any("lacks column(s) ['genre']" in line for line in said)
-    assert "el.data.load_stsb_genres()" in json.loads((root / labkit.MANIFEST).read_text())["notes"][0]
+    assert (
+        "el.stsb_genres.load_stsb_genres()"
+        in json.loads((root / labkit.MANIFEST).read_text())["notes"][0]
+    )
     report = labkit.verify(root, small_quick())
     assert report.ok and statuses(report)["stsb/genre.jsonl"] == "warn"
 
@@ -248,7 +251,9 @@ def test_a_failed_download_says_what_and_how_to_resume(tmp_path, fake_hub, monke
         return fake_hub_split(repo, config, split=split, **kwargs)
 
     monkeypatch.setattr(labkit, "load_dataset", snli_fails)
-    with pytest.raises(el.errors.DataUnavailableError, match="snli/train.jsonl failed.*run the same"):
+    with pytest.raises(
+        el.errors.DataUnavailableError, match="snli/train.jsonl failed.*run the same"
+    ):
         labkit.download(small_quick(), tmp_path / "kit", say=lambda _: None)
     assert (tmp_path / "kit" / "mnli" / "train.jsonl").is_file()  # kept for the next try
 
@@ -256,7 +261,9 @@ def test_a_failed_download_says_what_and_how_to_resume(tmp_path, fake_hub, monke
 def test_unmatched_genre_pairs_are_an_error():
     glue = Dataset.from_dict({"sentence1": ["x"], "sentence2": ["y"], "label": [1.0], "idx": [0]})
     bench = fake_hub_split(labkit.GENRE_SOURCE, split="train")
-    with pytest.raises(el.errors.DataUnavailableError, match="1 of 1 STS-B train pairs have no match"):
+    with pytest.raises(
+        el.errors.DataUnavailableError, match="1 of 1 STS-B train pairs have no match"
+    ):
         labkit.match_genres("train", glue, bench)
 
 

@@ -3,7 +3,9 @@ from embedlab.benchmarks import pair_classification_evaluator, retrieval_evaluat
 
 
 def _held_out():
-    _, held = el.data.split_by_premise(el.load_nli("mnli", "validation_matched", n_rows=900), 60, seed=1)
+    _, held = el.data.split_by_premise(
+        el.load_nli("mnli", "validation_matched", n_rows=900), 60, seed=1
+    )
     return held
 
 

@@ -32,7 +32,9 @@ def test_offline_without_data_says_what_is_missing(monkeypatch):
 
 
 def test_missing_file_in_data_folder(tmp_path):
-    with pytest.raises(el.errors.DataUnavailableError, match=r"expected .*stsb[/\\]validation.jsonl"):
+    with pytest.raises(
+        el.errors.DataUnavailableError, match=r"expected .*stsb[/\\]validation.jsonl"
+    ):
         el.load_stsb(folder=tmp_path)
 
 
@@ -40,7 +42,7 @@ def test_stsb_scores_and_genres():
     stsb = el.load_stsb("validation")
     assert len(stsb) == 1500
     assert 0 <= min(stsb["label"]) and max(stsb["label"]) <= 5
-    genres = el.data.load_stsb_genres()
+    genres = el.stsb_genres.load_stsb_genres()
     assert genres[("validation", 0)].startswith("main-")
 
 
@@ -87,7 +89,9 @@ def test_triplets_use_entailment_rows_and_other_rows_as_negatives():
         assert row["positive"] == "h" + row["anchor"][1:]
         assert row["negative"] != row["positive"]
         assert row["negative"] in {"h0", "h2", "h4", "h5"}
-    assert el.data.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)["negative"] == triplets["negative"]
+    assert (
+        el.data.mnr_triplets(_nli([0, 1, 0, 2, 0, 0]), seed=1)["negative"] == triplets["negative"]
+    )
 
 
 def test_graded_pairs_scale_scores_to_unit_interval():
@@ -102,7 +106,9 @@ def test_graded_pairs_scale_scores_to_unit_interval():
 def test_training_rows_join_the_profile_splits_the_same_way_for_every_seed():
     quick = el.load_training_nli(el.profiles.QUICK.train_splits)
     assert len(quick) == el.profiles.QUICK.n_train == 39_664
-    assert quick["premise"][:5] == el.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
+    assert (
+        quick["premise"][:5] == el.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
+    )
     assert set(quick.column_names) == {"premise", "hypothesis", "label"}
     snli_premises = set(el.load_nli("snli", "test")["premise"])
     assert any(p in snli_premises for p in quick["premise"][:200])  # shuffled together

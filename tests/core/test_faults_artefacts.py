@@ -207,7 +207,9 @@ def test_names_become_safe_folder_names(name, slug):
 
 @pytest.mark.parametrize("name", ["", "..", "/", " ./ "])
 def test_a_name_with_nothing_safe_left_is_refused(name):
-    with pytest.raises(el.errors.InputError, match="cannot become a folder name: use letters, digits"):
+    with pytest.raises(
+        el.errors.InputError, match="cannot become a folder name: use letters, digits"
+    ):
         safe_name(name)
 
 

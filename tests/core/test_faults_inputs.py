@@ -133,13 +133,19 @@ def test_profile_changes_use_the_same_checks(changes, message):
 def test_numpy_numbers_are_numbers_at_every_door():
     changed = el.profiles.QUICK.with_changes(n_train=np.int64(100), learning_rate=np.float32(1e-4))
     assert changed.n_train == 100 and type(changed.n_train) is int
-    settings = el.interactive.panels.validate_settings("softmax", {"n_pairs": np.int64(100)}, el.profiles.QUICK)
+    settings = el.interactive.panels.validate_settings(
+        "softmax", {"n_pairs": np.int64(100)}, el.profiles.QUICK
+    )
     assert settings["n_pairs"] == 100 and type(settings["n_pairs"]) is int
 
 
 def test_training_arguments_take_the_profile_only_for_missing_values(tmp_path):
-    args = training_arguments(el.profiles.QUICK, output_dir=str(tmp_path), epochs=None, batch_size=8)
-    assert args.num_train_epochs == el.profiles.QUICK.epochs and args.per_device_train_batch_size == 8
+    args = training_arguments(
+        el.profiles.QUICK, output_dir=str(tmp_path), epochs=None, batch_size=8
+    )
+    assert (
+        args.num_train_epochs == el.profiles.QUICK.epochs and args.per_device_train_batch_size == 8
+    )
     assert args.learning_rate == el.profiles.QUICK.learning_rate
     with pytest.raises(el.errors.InputError, match="learning_rate=0 is out of range"):
         training_arguments(el.profiles.QUICK, output_dir=str(tmp_path), learning_rate=0)
@@ -290,7 +296,9 @@ def test_a_truncated_data_file_names_the_file_and_line(data_copy):
 def test_a_non_json_line_names_the_file_and_line(data_copy):
     path = data_copy / "mnli" / "train.jsonl"
     _rewrite_line(path, 7, "<<<<<<< HEAD")
-    with pytest.raises(el.errors.DataUnavailableError, match=r"train.jsonl, line 7: not valid JSON"):
+    with pytest.raises(
+        el.errors.DataUnavailableError, match=r"train.jsonl, line 7: not valid JSON"
+    ):
         el.load_nli("mnli", "train")
 
 
@@ -480,7 +488,8 @@ def test_an_answer_that_patches_its_checker_gets_no_pass_and_the_checker_is_rest
     result = ex.check_cosine(cheat)
     assert result.verdict == "not yet"
     assert (
-        "changed the checker itself (embedlab.classroom.exercises.nb01_contrastive.close)" in result.message
+        "changed the checker itself (embedlab.classroom.exercises.nb01_contrastive.close)"
+        in result.message
     )
     assert checker_module.close is original
     honest = ex.check_cosine(lambda u, v: float(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))

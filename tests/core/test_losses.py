@@ -31,7 +31,9 @@ def test_loss_weights_do_not_depend_on_what_ran_before(standin):
 def test_in_batch_losses_gather_across_devices_on_request(standin):
     assert el.losses.make_loss("mnr", standin, gather_across_devices=True).gather_across_devices
     assert not el.losses.make_loss("mnr", standin).gather_across_devices
-    assert el.losses.make_loss("cached-mnr", standin, gather_across_devices=True).gather_across_devices
+    assert el.losses.make_loss(
+        "cached-mnr", standin, gather_across_devices=True
+    ).gather_across_devices
     el.losses.make_loss("cosine", standin, gather_across_devices=True)  # nothing to gather: ignored
 
 

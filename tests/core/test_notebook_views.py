@@ -48,11 +48,16 @@ def _texts(output: dict) -> list[str]:
     if "text" in output:
         return ["".join(output["text"])]
     data = output.get("data", {})
-    return ["".join(v) if isinstance(v, list) else str(v) for k, v in data.items()
-            if k.startswith("text/")]
+    return [
+        "".join(v) if isinstance(v, list) else str(v)
+        for k, v in data.items()
+        if k.startswith("text/")
+    ]
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in TAUGHT], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in NOTEBOOKS if p.name[:2] in TAUGHT], ids=lambda p: p.stem
+)
 def test_notebook_writes_the_sentence_transformers_code_it_teaches(path):
     code = "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "code")
     code = re.sub(r"#.*", "", code)  # a comment that names a call is not the call
@@ -74,8 +79,11 @@ def test_stored_outputs_are_clean(path):
             if output.get("name") == "stderr":
                 problems.append(f"cell {i} stores text written to stderr")
             for text in _texts(output):
-                problems += [f"cell {i} stores {why} ({word!r})"
-                             for word, why in FORBIDDEN.items() if word in text]
+                problems += [
+                    f"cell {i} stores {why} ({word!r})"
+                    for word, why in FORBIDDEN.items()
+                    if word in text
+                ]
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
@@ -92,8 +100,14 @@ def test_every_widget_has_a_static_picture_beside_it(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_check_cells_hide_their_code(path):
-    shown = [i for i, c in enumerate(_cells(path)) if c["cell_type"] == "code"
-             and "NBVAL_CHECK_OUTPUT" in "".join(c["source"])
-             and not (c["metadata"].get("jupyter", {}).get("source_hidden")
-                      and "hide-input" in c["metadata"].get("tags", []))]
+    shown = [
+        i
+        for i, c in enumerate(_cells(path))
+        if c["cell_type"] == "code"
+        and "NBVAL_CHECK_OUTPUT" in "".join(c["source"])
+        and not (
+            c["metadata"].get("jupyter", {}).get("source_hidden")
+            and "hide-input" in c["metadata"].get("tags", [])
+        )
+    ]
     assert not shown, f"{path.name}: check cells {shown} show their test code in the lesson"

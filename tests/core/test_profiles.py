@@ -6,7 +6,9 @@ from embedlab.profiles import PROFILE_ENV
 
 def test_automatic_choice_is_quick_without_gpu(monkeypatch):
     monkeypatch.delenv(PROFILE_ENV, raising=False)
-    assert el.profiles.get_profile().name == ("full" if el.profiles.device_name() == "cuda" else "quick")
+    assert el.profiles.get_profile().name == (
+        "full" if el.profiles.device_name() == "cuda" else "quick"
+    )
 
 
 def test_environment_variable_and_argument_override(monkeypatch):
@@ -21,7 +23,12 @@ def test_unknown_profile_names_the_choices():
 
 
 def test_full_profile_is_the_books_scale():
-    assert (el.profiles.FULL.base_model, el.profiles.FULL.n_train, el.profiles.FULL.epochs, el.profiles.FULL.batch_size) == (
+    assert (
+        el.profiles.FULL.base_model,
+        el.profiles.FULL.n_train,
+        el.profiles.FULL.epochs,
+        el.profiles.FULL.batch_size,
+    ) == (
         "bert-base-uncased",
         50_000,
         1,
