@@ -24,7 +24,9 @@ def _record(notebook, recipe, profile, trained):
 def _fill():
     el.training.ledger.record_run(_record("02_softmax_loss", "softmax", "quick", 0.55))
     el.training.ledger.record_run(_record("03_cosine_similarity_loss", "cosine", "quick", 0.60))
-    el.training.ledger.record_run(_record("03_cosine_similarity_loss", "cosine", "quick", 0.65))  # a newer run
+    el.training.ledger.record_run(
+        _record("03_cosine_similarity_loss", "cosine", "quick", 0.65)
+    )  # a newer run
     el.training.ledger.record_run(_record("02_softmax_loss", "softmax", "full", 0.58))
 
 
@@ -52,7 +54,9 @@ def test_table_filters_by_notebook_and_profile_beside_the_book():
     assert list(quick["book"]) == [0.603, 0.725]
     softmax = el.interactive.dashboard.dashboard_table(notebook="02_softmax_loss")
     assert list(softmax["profile"]) == ["quick", "full"]
-    assert el.interactive.dashboard.dashboard_table(notebook="02_softmax_loss", profile="nowhere").empty
+    assert el.interactive.dashboard.dashboard_table(
+        notebook="02_softmax_loss", profile="nowhere"
+    ).empty
 
 
 def test_chart_has_untrained_trained_and_book_bars():

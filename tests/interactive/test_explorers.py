@@ -27,7 +27,9 @@ def test_model_choices_are_pretrained_untrained_and_saved_ledger_models(standin,
     standin.save(str(saved))
     el.training.ledger.record_run(_record(saved))
     el.training.ledger.record_run(_record(tmp_path / "deleted", recipe="softmax"))
-    el.training.ledger.record_run(_record(saved, profile="full"))  # the same folder again: listed once
+    el.training.ledger.record_run(
+        _record(saved, profile="full")
+    )  # the same folder again: listed once
     choices = el.interactive.explorers.model_choices()
     assert len(choices) == 3 and list(choices.values())[2] == str(saved)
     assert "cosine · 03_cosine_similarity_loss · full, STS-B 0.600" in choices
@@ -81,7 +83,9 @@ def test_item_sets_give_one_label_per_item(name, standin):
 def test_embedding_maps_for_one_or_two_models(standin):
     items = el.interactive.explorers.item_set("toy reviews · sentiment", 24)
     assert set(items.labels) == {"positive", "negative"}
-    maps = el.interactive.explorers.embedding_maps(items, {"a": standin, "b": explorers.load_choice(PRETRAINED)})
+    maps = el.interactive.explorers.embedding_maps(
+        items, {"a": standin, "b": explorers.load_choice(PRETRAINED)}
+    )
     assert [coords.shape for coords, _ in maps.values()] == [(24, 2), (24, 2)]
     assert maps["b"][1].shape == (24, 384)
     with pytest.raises(el.errors.InputError, match="one or two models"):

@@ -13,10 +13,16 @@ def test_pipeline_panels_show_the_knobs_that_teach_them():
     assert panels.recipe_spec("tsdae").knob_names[0] == "deletion_ratio"
     assert panels.recipe_spec("tsdae").knob("n_pairs").label == "training sentences"
     assert panels.recipe_spec("tsdae").knob_names[1] == "pooling"
-    quick, full = (el.interactive.panels.validate_settings("tsdae", {}, p) for p in (el.profiles.QUICK, el.profiles.FULL))
+    quick, full = (
+        el.interactive.panels.validate_settings("tsdae", {}, p)
+        for p in (el.profiles.QUICK, el.profiles.FULL)
+    )
     assert (quick["pooling"], quick["learning_rate"]) == ("mean", 1e-4)  # the small base's
     assert (full["pooling"], full["learning_rate"]) == ("cls", 3e-5)  # the TSDAE paper's
-    assert el.interactive.panels.validate_settings("augsbert", {}, el.profiles.FULL)["pairing"] == "semantic"
+    assert (
+        el.interactive.panels.validate_settings("augsbert", {}, el.profiles.FULL)["pairing"]
+        == "semantic"
+    )
 
 
 def test_pipeline_panels_refuse_out_of_range_settings():
@@ -56,7 +62,9 @@ def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch)
         "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.profiles.QUICK
     )
     plan = augsbert_plan(settings, el.profiles.QUICK)
-    assert plan.loss == aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"  # positives only, as notebook 06
+    assert (
+        plan.loss == aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"
+    )  # positives only, as notebook 06
     assert plan.train_dataset.column_names == ["anchor", "positive"]
     assert 0 < plan.extra["n_silver"] <= 100
     silver_positives = round(plan.extra["silver_positive_rate"] * plan.extra["n_silver"])

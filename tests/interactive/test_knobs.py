@@ -40,7 +40,9 @@ def test_notebook_panels_show_the_knobs_their_recipe_teaches():
 
 def test_quick_bounds_are_smaller_than_full():
     knob = panels.recipe_spec("softmax").knob("n_pairs")
-    assert knobs.knob_bounds(knob, el.profiles.QUICK)[1] < knobs.knob_bounds(knob, el.profiles.FULL)[1]
+    assert (
+        knobs.knob_bounds(knob, el.profiles.QUICK)[1] < knobs.knob_bounds(knob, el.profiles.FULL)[1]
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,12 +68,18 @@ def test_out_of_range_settings_are_refused_with_a_message(settings, message):
 
 def test_inconsistent_choices_are_refused():
     with pytest.raises(el.errors.InputError, match="only apply to the MNR losses"):
-        el.interactive.panels.validate_settings("mnr", {"loss": "softmax", "negatives": "hard"}, el.profiles.QUICK)
+        el.interactive.panels.validate_settings(
+            "mnr", {"loss": "softmax", "negatives": "hard"}, el.profiles.QUICK
+        )
     with pytest.raises(el.errors.InputError, match="semi-hard mining needs at least 200"):
-        el.interactive.panels.validate_settings("mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.profiles.QUICK)
+        el.interactive.panels.validate_settings(
+            "mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.profiles.QUICK
+        )
     with pytest.raises(el.errors.InputError, match="not offered"):
         el.interactive.panels.validate_settings("cosine", {"loss": "mnr"}, el.profiles.QUICK)
-    assert el.interactive.panels.validate_settings("mnr", {"loss": "softmax", "negatives": "none"}, el.profiles.QUICK)
+    assert el.interactive.panels.validate_settings(
+        "mnr", {"loss": "softmax", "negatives": "none"}, el.profiles.QUICK
+    )
 
 
 def test_refused_settings_train_and_record_nothing():
@@ -96,7 +104,9 @@ def test_training_sets_have_the_columns_each_loss_reads():
 
 def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
     settings = el.interactive.panels.validate_settings(
-        "mnr", {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2}, el.profiles.QUICK
+        "mnr",
+        {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2},
+        el.profiles.QUICK,
     )
     spec = panels.recipe_spec("mnr")
     plan = spec.build(settings, el.profiles.QUICK)
@@ -151,7 +161,9 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
             el.interactive.panels.register_recipe(spec)
         assert "test-noise" in el.interactive.panels.panel_recipes()
         with pytest.raises(el.errors.InputError, match="deletion ratio 0.95 is out of range"):
-            el.interactive.panels.validate_settings("test-noise", {"deletion_ratio": 0.95}, el.profiles.QUICK)
+            el.interactive.panels.validate_settings(
+                "test-noise", {"deletion_ratio": 0.95}, el.profiles.QUICK
+            )
         steps = []
         outcome = el.interactive.panels.run_knobs(
             "test-noise",

@@ -99,12 +99,16 @@ def test_similarity_explorer_updates_on_compare():
 
 
 def test_embedding_explorer_draws_and_finds_a_point():
-    explorer = el.interactive.widgets.embedding_explorer(model_a=UNTRAINED, model_b="(none)", n_points=20)
+    explorer = el.interactive.widgets.embedding_explorer(
+        model_a=UNTRAINED, model_b="(none)", n_points=20
+    )
     assert _kinds(explorer.output) == [["image/png", "text/plain"]]
     assert len(explorer.find.options) == 21  # "(none)" and 20 reviews
     explorer.find.value = 2
     text = explorer.details.outputs[0]["text"]
-    assert text.startswith(el.interactive.explorers.item_set("toy reviews · sentiment", 20).texts[2])
+    assert text.startswith(
+        el.interactive.explorers.item_set("toy reviews · sentiment", 20).texts[2]
+    )
     assert f"{UNTRAINED}:" in text and text.count("\n  ") == 3
     explorer.items.value = "MNLI validation pairs · NLI label"
     explorer.button.click()

@@ -68,7 +68,10 @@ def test_cross_encoder_needs_both_classes():
 
 
 def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():
-    for profile in (el.profiles.QUICK, el.profiles.FULL):  # offline, bert-base-uncased (full) is not at hand
+    for profile in (
+        el.profiles.QUICK,
+        el.profiles.FULL,
+    ):  # offline, bert-base-uncased (full) is not at hand
         path, name = aug.cross_encoder_base(profile)
         assert name == "all-MiniLM-L6-v2" and path == el.models.pretrained_model_path()
     assert aug.teacher_settings(el.profiles.QUICK)["learning_rate"] == 5e-5
@@ -96,14 +99,21 @@ def test_cross_encoder_record_and_speed_comparison(standin):
         info={"seconds": 1.0, "peak_memory_mb": 2.0},
         settings={"epochs": 1},
     )
-    assert el.training.ledger.latest_run("cross-encoder")["accuracy"] == record["accuracy"] == report["accuracy"]
+    assert (
+        el.training.ledger.latest_run("cross-encoder")["accuracy"]
+        == record["accuracy"]
+        == report["accuracy"]
+    )
     speed = aug.speed_comparison(standin, cross_encoder, _gold())
     assert speed["n_pairs"] == 4 and speed["bi_seconds"] > 0 and speed["cross_seconds"] > 0
     assert speed["search_10k_cross_seconds"] > speed["search_10k_bi_seconds"]
 
 
 def test_the_bi_encoder_trains_on_positives_with_mnr_and_on_scores_with_cosine():
-    assert aug.bi_encoder_loss(el.profiles.QUICK) == "mnr" and aug.bi_encoder_loss(el.profiles.FULL) == "cosine"
+    assert (
+        aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"
+        and aug.bi_encoder_loss(el.profiles.FULL) == "cosine"
+    )
     positives = aug.bi_encoder_dataset(_gold(), "mnr")
     assert positives.column_names == ["anchor", "positive"]
     assert positives["anchor"] == ["a cat sleeps", "a dog runs", "stocks fell"]  # score 0 dropped

@@ -47,7 +47,9 @@ def test_mined_negatives_are_other_positives_below_the_positive():
     groups = el.load_nli("mnli", "validation_matched", n_rows=600)
     hard = el.methods.negatives.contradiction_triplets(groups)
     judge = el.load_pretrained_model()
-    semi = el.methods.negatives.mined_negatives(hard, judge, range_min=2, range_max=20, relative_margin=0.05)
+    semi = el.methods.negatives.mined_negatives(
+        hard, judge, range_min=2, range_max=20, relative_margin=0.05
+    )
     assert 0 < len(semi) <= len(hard)
     positives = set(hard["positive"])
     for row in semi:
@@ -81,7 +83,9 @@ def test_mining_draws_no_progress_bar(capsys):
     rows = el.load_nli("mnli", "validation_matched", n_rows=400)
     pairs = el.methods.negatives.contradiction_triplets(rows).select_columns(["anchor", "positive"])
     judge = el.load_pretrained_model(max_seq_length=32)
-    el.methods.negatives.mined_negatives(pairs, judge, range_min=1, range_max=5, relative_margin=0.0)
+    el.methods.negatives.mined_negatives(
+        pairs, judge, range_min=1, range_max=5, relative_margin=0.0
+    )
     err = capsys.readouterr().err
     assert "Computing similarity scores" not in err and "Batches" not in err
     assert "encode_query" not in vars(judge)  # the model is left as it was

@@ -62,7 +62,9 @@ def test_two_processes_save_one_model_that_loads_and_scores(two_process_run):
     output, _ = two_process_run
     (saved,) = list((output / "models").iterdir())
     model = SentenceTransformer(str(saved))
-    scores = el.evaluation.evaluate_sts(model, el.evaluation.stsb_evaluator(rows=list(range(EVAL_ROWS))))
+    scores = el.evaluation.evaluate_sts(
+        model, el.evaluation.stsb_evaluator(rows=list(range(EVAL_ROWS)))
+    )
     assert -1 <= scores["spearman_cosine"] <= 1
     record = el.training.ledger.read_ledger(path=output / "results.jsonl")[0]
     assert scores["spearman_cosine"] == pytest.approx(

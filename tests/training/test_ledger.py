@@ -60,7 +60,10 @@ def test_table_keeps_the_latest_run_and_shows_the_book():
 
 def test_latest_run_finds_by_recipe_and_profile():
     el.training.ledger.record_run(_record(trained=0.5))
-    assert el.training.ledger.latest_run("softmax", profile="quick")["trained"]["spearman_cosine"] == 0.5
+    assert (
+        el.training.ledger.latest_run("softmax", profile="quick")["trained"]["spearman_cosine"]
+        == 0.5
+    )
     assert el.training.ledger.latest_run("softmax", profile="full") is None
 
 
@@ -117,7 +120,9 @@ def test_tables_and_lists_survive_lines_of_the_wrong_type():
     assert el.training.ledger.latest_run("softmax")["trained"]["spearman_cosine"] == 0.5
     assert list(dashboard_table()["recipe"]) == ["softmax"]
     assert dashboard_filters() == (["all", "02_softmax_loss"], ["all", "quick"])
-    assert len(el.interactive.explorers.model_choices()) == 2  # the two built-in choices; the record saved no model
+    assert (
+        len(el.interactive.explorers.model_choices()) == 2
+    )  # the two built-in choices; the record saved no model
 
 
 def test_an_append_after_a_torn_line_starts_on_a_new_line(caplog):

@@ -12,8 +12,13 @@ from embedlab.training.run import training_arguments
 
 def test_progress_line_shows_step_loss_and_last_sts_score(monkeypatch):
     shown = []
-    monkeypatch.setattr(ProgressLine, "_show", lambda self, state, force=False: shown.append(
-        self.line(state.global_step, state.max_steps)))
+    monkeypatch.setattr(
+        ProgressLine,
+        "_show",
+        lambda self, state, force=False: shown.append(
+            self.line(state.global_step, state.max_steps)
+        ),
+    )
     line, state = ProgressLine(), SimpleNamespace(global_step=0, max_steps=376)
     line.on_train_begin(None, state, None)
     state.global_step = 100

@@ -22,7 +22,12 @@ def test_ensure_recorded_returns_the_existing_record_without_training():
         "model_path": "",
     }
     el.training.ledger.record_run(record)
-    assert el.training.recipes.ensure_recorded("softmax", el.profiles.QUICK)["trained"]["spearman_cosine"] == 0.2
+    assert (
+        el.training.recipes.ensure_recorded("softmax", el.profiles.QUICK)["trained"][
+            "spearman_cosine"
+        ]
+        == 0.2
+    )
 
 
 def test_ensure_recorded_trains_when_missing(monkeypatch):

@@ -60,7 +60,8 @@ def test_same_seed_same_score(small_run):
 
 def test_wrong_columns_for_the_loss_are_named(standin):
     with pytest.raises(
-        el.errors.InputError, match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]"
+        el.errors.InputError,
+        match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]",
     ):
         _run_on_cosine_pairs(standin, "softmax")
 
