@@ -33,6 +33,7 @@ __all__ = [
     "pair_classification_evaluator",
     "retrieval_evaluator",
     "in_depth_evaluation",
+    "mteb_score",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,26 +99,33 @@ def retrieval_evaluator(held_out: Dataset) -> InformationRetrievalEvaluator:
     )
 
 
-def _mteb_score(model: SentenceTransformer) -> tuple[float | None, str]:
+def mteb_score(model: SentenceTransformer, task: str = MTEB_TASK) -> tuple[float | None, str]:
+    """``model``'s main score on the MTEB task ``task``, or ``None`` and why it was skipped.
+
+    No result cache: mteb's default cache keys a result by the model card's name and revision,
+    which embedlab's models share ("SentenceTransformer based on ..."), so a second model
+    would be handed the first one's score. Each call evaluates.
+    """
     if not hub_reachable():
         return (
             None,
-            f"MTEB {MTEB_TASK} skipped: it downloads its data from the Hub, which is not reachable.",
+            f"MTEB {task} skipped: it downloads its data from the Hub, which is not reachable.",
         )
     try:
         import mteb
     except ImportError:
         return (
             None,
-            f"MTEB {MTEB_TASK} skipped: the mteb package is not installed (pip install 'mteb>=2').",
+            f"MTEB {task} skipped: the mteb package is not installed (pip install 'mteb>=2').",
         )
     try:
-        tasks = mteb.get_tasks(tasks=[MTEB_TASK])
-        result = mteb.evaluate(model, tasks=tasks)
-        return float(result.task_results[0].get_score()), f"MTEB {MTEB_TASK}: accuracy."
+        tasks = mteb.get_tasks(tasks=[task])
+        result = mteb.evaluate(model, tasks=tasks, cache=None, show_progress_bar=False)
+        score = float(result.task_results[0].get_score())
+        return score, f"MTEB {task}: {tasks[0].metadata.main_score}."
     except Exception as error:  # a benchmark download or API change must not end the lesson
         log.warning("MTEB failed: %s", error)
-        return None, f"MTEB {MTEB_TASK} skipped: it failed with {type(error).__name__}: {error}"
+        return None, f"MTEB {task} skipped: it failed with {type(error).__name__}: {error}"
 
 
 def in_depth_evaluation(
@@ -131,7 +139,7 @@ def in_depth_evaluation(
     retrieval = retrieval_evaluator(held_out)(model)
     report.scores["nli retrieval (ndcg@10)"] = round(retrieval["nli-retrieval_cosine_ndcg@10"], 4)
     if use_mteb:
-        score, note = _mteb_score(model)
+        score, note = mteb_score(model)
         if score is not None:
             report.scores[f"mteb {MTEB_TASK} (accuracy)"] = round(score, 4)
         report.notes.append(note)
