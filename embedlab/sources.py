@@ -9,12 +9,8 @@ under ``models/`` (a lab kit, see :mod:`embedlab.classroom.labkit`): ``models/<o
 
 from __future__ import annotations
 
-import functools
-import http.client
-import json
 import os
-import urllib.error
-import urllib.request
+import time
 from pathlib import Path
 
 from .errors import StorageError
@@ -48,7 +44,8 @@ def hub_offline_reason() -> str | None:
     return None
 
 
-HUB_PROBE_PATH = "/api/models/bert-base-uncased"  # a public model every Hub serves
+HUB_PROBE_REPO = "sentence-transformers/all-MiniLM-L6-v2"  # a public model the suite uses
+HUB_RECHECK_SECONDS = 60.0  # a failed check is tried again after this long
 
 
 def hub_endpoint() -> str:
@@ -59,34 +56,50 @@ def hub_endpoint() -> str:
 def probe_hub(timeout: float = 3.0) -> str | None:
     """``None`` when the Hub answers like a Hub within ``timeout`` seconds, else why not.
 
-    An HTTP request for a public model's metadata, not a bare connection: a server at
-    ``HF_ENDPOINT`` that is not a Hub (a typo, a proxy's login page) does not count.
+    Asks for a public model's metadata through ``huggingface_hub``'s own client, so proxies
+    (``HTTPS_PROXY``), certificates and ``HF_ENDPOINT`` count as they will for the downloads.
+    A server at ``HF_ENDPOINT`` that is not a Hub (a typo, a proxy's login page) does not count.
     """
-    url = hub_endpoint() + HUB_PROBE_PATH
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    endpoint = hub_endpoint()
     try:
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            body = json.loads(answer.read(1_000_000))
-    except urllib.error.HTTPError as error:
-        return f"{hub_endpoint()} answers HTTP {error.code} for {HUB_PROBE_PATH}: not a Hub"
-    except (OSError, http.client.HTTPException):  # refused, timed out, not HTTP
-        return f"no answer from {hub_endpoint()} within {timeout:g} s"
+        info = HfApi(endpoint=endpoint).model_info(HUB_PROBE_REPO, timeout=timeout)
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else "an error"
+        return f"{endpoint} answers HTTP {status} for the model {HUB_PROBE_REPO}: not a Hub"
     except ValueError:  # not JSON, or not a URL at all
-        return f"{hub_endpoint()} does not answer with a Hub's JSON: not a Hub"
-    if not isinstance(body, dict) or not ({"id", "modelId"} & set(body)):
-        return f"{hub_endpoint()} answers {HUB_PROBE_PATH} without a model's id: not a Hub"
+        return f"{endpoint} does not answer with a Hub's JSON: not a Hub"
+    except Exception as error:  # refused, timed out, no DNS, a proxy that refuses
+        return f"no answer from {endpoint} within {timeout:g} s ({type(error).__name__})"
+    if not getattr(info, "id", None):
+        return f"{endpoint} answers without a model's id: not a Hub"
     return None
 
 
-@functools.lru_cache(maxsize=1)
+_hub_answers: dict[str, tuple[bool, float]] = {}  # endpoint -> (reachable, when checked)
+
+
 def hub_reachable(timeout: float = 3.0) -> bool:
     """Whether the Hugging Face Hub answers like a Hub, decided within ``timeout`` seconds.
 
-    ``HF_HUB_OFFLINE=1`` (or ``EMBEDLAB_OFFLINE=1``) answers ``False`` at once.
+    ``HF_HUB_OFFLINE=1`` (or ``EMBEDLAB_OFFLINE=1``) answers ``False`` at once. A Hub that
+    answered is remembered for the session; one that did not is asked again after
+    :data:`HUB_RECHECK_SECONDS`, so a slow start does not leave a session offline.
     """
     if hub_offline_reason():
         return False
-    return probe_hub(timeout) is None
+    endpoint = hub_endpoint()
+    known = _hub_answers.get(endpoint)
+    if known is not None and (known[0] or time.monotonic() - known[1] < HUB_RECHECK_SECONDS):
+        return known[0]
+    reachable = probe_hub(timeout) is None
+    _hub_answers[endpoint] = (reachable, time.monotonic())
+    return reachable
+
+
+hub_reachable.cache_clear = _hub_answers.clear  # type: ignore[attr-defined]  # forget answers
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path | None:

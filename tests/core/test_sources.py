@@ -1,4 +1,11 @@
+import http.server
+import json
+import socket
+import threading
 import time
+from contextlib import contextmanager
+
+import huggingface_hub
 
 from embedlab import sources
 
@@ -32,3 +39,68 @@ def test_runs_dir_follows_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDLAB_RUNS_DIR", str(tmp_path / "r"))
     assert sources.runs_dir() == (tmp_path / "r").resolve()
     assert (tmp_path / "r").is_dir()
+
+
+@contextmanager
+def _hub_like_server(seen: list[str], port: int = 0):
+    """A local server answering every GET with a model's JSON; ``seen`` gets each request line."""
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the library's name)
+            seen.append(self.requestline)
+            body = json.dumps({"id": sources.HUB_PROBE_REPO, "sha": "0" * 40}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", port), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_failed_hub_check_is_made_again_later(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    port = _free_port()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    assert sources.hub_reachable(timeout=2.0) is False  # nothing listens yet
+    seen: list[str] = []
+    with _hub_like_server(seen, port) as url:
+        assert url.endswith(f":{port}")
+        assert sources.hub_reachable(timeout=2.0) is False  # remembered for a while...
+        monkeypatch.setattr(sources, "HUB_RECHECK_SECONDS", 0.0)
+        assert sources.hub_reachable(timeout=2.0) is True  # ...then asked again
+    assert [line.split()[1] for line in seen] == [f"/api/models/{sources.HUB_PROBE_REPO}"]
+
+
+def test_the_hub_check_goes_through_the_proxy_like_the_downloads(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    seen: list[str] = []
+    with _hub_like_server(seen) as proxy:
+        monkeypatch.setenv("HF_ENDPOINT", "http://hub.embedlab.invalid")  # no DNS for .invalid
+        assert sources.probe_hub(timeout=2.0) is not None  # no proxy: no answer
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("http_proxy", proxy)
+        huggingface_hub.close_session()  # its next client reads the proxy, as at start-up
+        try:
+            assert sources.probe_hub(timeout=2.0) is None
+        finally:
+            monkeypatch.undo()
+            huggingface_hub.close_session()
+    assert seen and seen[-1].startswith("GET http://hub.embedlab.invalid/api/models/")
