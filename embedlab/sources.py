@@ -10,6 +10,7 @@ under ``models/`` (a lab kit, see :mod:`embedlab.classroom.labkit`): ``models/<o
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ __all__ = [
     "kit_model_dir",
     "cache_dir",
     "runs_dir",
+    "default_runs_dir",
 ]
 
 DATA_DIR_ENV = "EMBEDLAB_DATA_DIR"
@@ -129,15 +131,35 @@ def _project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def runs_dir() -> Path:
-    """Folder for trained models and the results ledger (``$EMBEDLAB_RUNS_DIR``, else ``runs/``).
+COLAB_CONTENT = Path("/content")  # Colab's working folder; Drive mounts at content/drive
+COLAB_DRIVE = COLAB_CONTENT / "drive" / "MyDrive"
 
-    The default is ``runs/`` at the repository root (git-ignored); created on first use.
-    Raises :class:`~embedlab.errors.StorageError` when it cannot be created (a file in the
-    way, a read-only parent).
+
+def default_runs_dir() -> Path:
+    """Where runs go without ``$EMBEDLAB_RUNS_DIR``: beside the notebooks, never in site-packages.
+
+    - a source checkout (``git clone``, ``pip install -e``): ``runs/`` at its root;
+    - Colab: ``embedlab-runs`` in the mounted Google Drive (it outlives the session, so a
+      later notebook finds the runs an earlier one recorded), else in ``/content``;
+    - any other installed copy: ``embedlab-runs`` in the working folder.
+    """
+    root = _project_root()
+    if (root / "pyproject.toml").is_file() and (root / "embedlab").is_dir():
+        return root / "runs"
+    if "google.colab" in sys.modules or COLAB_CONTENT.is_dir():
+        return (COLAB_DRIVE if COLAB_DRIVE.is_dir() else COLAB_CONTENT) / "embedlab-runs"
+    return Path.cwd() / "embedlab-runs"
+
+
+def runs_dir() -> Path:
+    """Folder for trained models and the results ledger: ``$EMBEDLAB_RUNS_DIR``, else
+    :func:`default_runs_dir`.
+
+    Created on first use. Raises :class:`~embedlab.errors.StorageError` when it cannot be
+    created (a file in the way, a read-only parent).
     """
     value = os.environ.get(RUNS_DIR_ENV)
-    path = Path(value).expanduser() if value else _project_root() / "runs"
+    path = Path(value).expanduser() if value else default_runs_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:

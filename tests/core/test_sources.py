@@ -104,3 +104,22 @@ def test_the_hub_check_goes_through_the_proxy_like_the_downloads(monkeypatch):
             monkeypatch.undo()
             huggingface_hub.close_session()
     assert seen and seen[-1].startswith("GET http://hub.embedlab.invalid/api/models/")
+
+
+def test_runs_default_beside_the_notebooks_never_in_site_packages(tmp_path, monkeypatch):
+    monkeypatch.delenv("EMBEDLAB_RUNS_DIR")
+    assert sources.default_runs_dir() == sources._project_root() / "runs"  # this checkout
+    installed = tmp_path / "site-packages"  # a pip-installed copy: no pyproject.toml beside it
+    monkeypatch.setattr(sources, "_project_root", lambda: installed)
+    monkeypatch.setattr(sources, "COLAB_CONTENT", tmp_path / "no-colab")
+    monkeypatch.chdir(tmp_path)
+    assert sources.runs_dir() == (tmp_path / "embedlab-runs").resolve()
+    content = tmp_path / "content"  # Colab: /content, or Drive once it is mounted
+    content.mkdir()
+    monkeypatch.setattr(sources, "COLAB_CONTENT", content)
+    monkeypatch.setattr(sources, "COLAB_DRIVE", content / "drive" / "MyDrive")
+    assert sources.default_runs_dir() == content / "embedlab-runs"
+    (content / "drive" / "MyDrive").mkdir(parents=True)
+    assert sources.default_runs_dir() == content / "drive" / "MyDrive" / "embedlab-runs"
+    monkeypatch.setenv("EMBEDLAB_RUNS_DIR", str(tmp_path / "mine"))
+    assert sources.runs_dir() == (tmp_path / "mine").resolve()
