@@ -17,7 +17,6 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,11 +34,10 @@ from sklearn.metrics import roc_auc_score
 from transformers import set_seed
 
 from ..data import require_columns
-from ..errors import InputError
+from ..errors import InputError, ModelUnavailableError
 from ..memory import PeakMemory, free_memory
-from ..models import MINILM_HUB_ID, load_cross_encoder, pretrained_model_path
+from ..models import MINILM_HUB_ID, load_cross_encoder, locate_model, pretrained_model_path
 from ..profiles import STANDIN, Profile, device_name, precision
-from ..sources import hub_reachable
 
 __all__ = [
     "PAIRING_STRATEGIES",
@@ -90,9 +88,13 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
     before it labels anything. The bi-encoder still starts from the profile's base model.
     """
     name = profile.base_model
-    if name == STANDIN or not (hub_reachable() or Path(name).is_dir()):
+    if name == STANDIN:
         return str(pretrained_model_path()), MINILM_NAME
-    return name, name.split("/")[-1]
+    try:
+        path, _where = locate_model(name)  # a local folder, a lab kit's copy, or the Hub
+    except ModelUnavailableError:
+        return str(pretrained_model_path()), MINILM_NAME
+    return path, name.rstrip("/").split("/")[-1]
 
 
 def teacher_settings(profile: Profile) -> dict[str, Any]:

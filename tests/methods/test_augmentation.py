@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 from datasets import Dataset
 
@@ -76,6 +78,14 @@ def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():
         assert name == "all-MiniLM-L6-v2" and path == el.models.pretrained_model_path()
     assert aug.teacher_settings(el.profiles.QUICK)["learning_rate"] == 5e-5
     assert aug.teacher_settings(el.profiles.FULL) == aug.TEACHER_SETTINGS["full"]
+
+
+def test_the_teacher_starts_from_a_lab_kits_copy_of_the_full_base(tmp_path, monkeypatch):
+    kit_copy = tmp_path / "kit" / "models" / "bert-base-uncased"
+    shutil.copytree(el.models.quick_base_path(), kit_copy)  # a BERT in the kit's layout
+    monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(tmp_path / "kit"))
+    path, name = aug.cross_encoder_base(el.profiles.FULL)
+    assert (path, name) == (str(kit_copy), "bert-base-uncased")
 
 
 def test_graded_silver_keeps_the_teachers_probabilities():
