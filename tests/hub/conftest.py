@@ -71,7 +71,7 @@ def hub_environment(hub: LoopbackHub, home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def run_on_hub(loopback_hub: LoopbackHub, tmp_path: Path) -> RunOnHub:
-    """``run_on_hub(code, *, env=None, timeout=600)``: run ``code`` in a Python subprocess on the hub.
+    """``run_on_hub(code, *, env=None, timeout=600)``: run ``code`` in a subprocess on the hub.
 
     The test fails, showing stdout and stderr, when the subprocess exits non-zero or times out.
     """

@@ -12,11 +12,12 @@ from local files, so that ``huggingface_hub``, ``datasets``, ``transformers`` an
 
 Answered: repository info (``/api/{kind}s/{id}[/revision/{rev}]``), tree listings
 (``/api/{kind}s/{id}/tree/{rev}[/{dir}]``), ``POST .../paths-info/{rev}`` and file downloads
-(``[/datasets]/{id}/resolve/{rev}/{file}``, HEAD and GET, with Range). Each repository has
-one fixed commit: ``main`` and every 40-hex revision resolve to it. Large (LFS) files are
-answered as the Hub does: a 302 to a "CDN" on another origin (``localhost`` instead of
-``127.0.0.1``, same port) with ``X-Linked-Etag``/``X-Linked-Size``. Errors carry the Hub's
-``X-Error-Code`` (``RepoNotFound``, ``RevisionNotFound``, ``EntryNotFound``), which
+(``[/datasets]/{id}/resolve/{rev}/{file}``, HEAD and GET, with Range). ``main`` resolves to
+each repository's fixed fake commit, and any 40-hex revision is answered as a commit of the
+repository with the same files (mteb pins revisions); other revisions are not found. Large
+(LFS) files are answered as the Hub does: a 302 to a "CDN" on another origin (``localhost``
+instead of ``127.0.0.1``, same port) with ``X-Linked-Etag``/``X-Linked-Size``. Errors carry
+the Hub's ``X-Error-Code`` (``RepoNotFound``, ``RevisionNotFound``, ``EntryNotFound``), which
 ``huggingface_hub`` turns into its typed exceptions.
 """
 
@@ -39,7 +40,9 @@ SHA_RE = re.compile(r"[0-9a-f]{40}")
 LFS_SUFFIXES = (".safetensors", ".bin", ".parquet", ".gz", ".onnx", ".pt")
 LFS_MIN_SIZE = 10 * 1024 * 1024
 LAST_MODIFIED = "2024-01-01T00:00:00.000Z"
-KINDS = {"models": "model", "datasets": "dataset", "spaces": "space"}
+# /api/{kind}s/{id}[/revision|tree|paths-info/{rev}[/{folder}]]
+API_RE = r"/api/(model|dataset|space)s/(.+?)(?:/(revision|tree|paths-info)/([^/]+)(/.*)?)?"
+RESOLVE_RE = r"/(datasets/)?(.+?)/resolve/([^/]+)/(.+)"  # [/datasets]/{id}/resolve/{rev}/{file}
 
 
 class Request(NamedTuple):
@@ -57,10 +60,6 @@ class RepoFile:
     path: Path
 
     @cached_property
-    def data(self) -> bytes:
-        return self.path.read_bytes()
-
-    @property
     def size(self) -> int:
         return self.path.stat().st_size
 
@@ -69,16 +68,24 @@ class RepoFile:
         return self.path.suffix in LFS_SUFFIXES or self.size >= LFS_MIN_SIZE
 
     @cached_property
-    def git_oid(self) -> str:
-        return hashlib.sha1(b"blob %d\0" % self.size + self.data).hexdigest()
-
-    @cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def hashes(self) -> tuple[str, str]:
+        """The git blob id (sha1 of ``blob <size>\\0<bytes>``) and the sha256 of the bytes."""
+        git, sha256 = hashlib.sha1(b"blob %d\0" % self.size), hashlib.sha256()
+        with self.path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                git.update(chunk)
+                sha256.update(chunk)
+        return git.hexdigest(), sha256.hexdigest()
 
     @property
     def etag(self) -> str:
-        return self.sha256 if self.lfs else self.git_oid
+        return self.hashes[1] if self.lfs else self.hashes[0]
+
+    def read(self, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes ``start`` to ``end`` (inclusive; ``None``: to the end)."""
+        with self.path.open("rb") as f:
+            f.seek(start)
+            return f.read(-1 if end is None else end + 1 - start)
 
 
 @dataclass
@@ -102,14 +109,14 @@ class Repo:
             oid = hashlib.sha1(path.encode()).hexdigest()
             return {"type": "directory", "oid": oid, "path": path}
         file = self.files[path]
-        entry = {"type": "file", "oid": file.git_oid, "size": file.size, "path": path}
+        entry = {"type": "file", "oid": file.hashes[0], "size": file.size, "path": path}
         if file.lfs:
-            entry["lfs"] = {"oid": file.sha256, "size": file.size, "pointerSize": 134}
+            entry["lfs"] = {"oid": file.hashes[1], "size": file.size, "pointerSize": 134}
         return entry
 
     def card_data(self) -> dict | None:
         readme = self.files.get("README.md")
-        text = readme.data.decode() if readme else ""
+        text = readme.read().decode() if readme else ""
         if not text.startswith("---"):
             return None
         return yaml.safe_load(text.split("---", 2)[1])
@@ -118,12 +125,12 @@ class Repo:
         info = {"_id": self.sha[:24], "id": self.repo_id, "author": self.repo_id.split("/")[0]}
         info |= {"sha": sha, "lastModified": LAST_MODIFIED, "createdAt": LAST_MODIFIED}
         info |= {"private": False, "gated": False, "disabled": False, "downloads": 0, "likes": 0}
-        info |= {"tags": [], "siblings": [{"rfilename": p} for p in sorted(self.files)]}
+        info["siblings"] = [{"rfilename": p} for p in sorted(self.files)]
         if self.kind == "model":
             info["modelId"] = self.repo_id
-        if (card := self.card_data()) is not None:
-            info["cardData"] = card
-        return info
+        card = self.card_data()
+        info["tags"] = list(card.get("tags") or []) if card else []
+        return info | ({"cardData": card} if card else {})
 
 
 class LoopbackHub:
@@ -137,7 +144,7 @@ class LoopbackHub:
         self._server: ThreadingHTTPServer | None = None
 
     def add_repo(self, kind: str, repo_id: str, files: dict[str, Path] | Path) -> Repo:
-        """Register a ``"model"`` or ``"dataset"`` repo from ``{path in repo: file}`` or a folder."""
+        """Register a ``"model"``/``"dataset"`` repo from ``{path in repo: file}`` or a folder."""
         if isinstance(files, Path):
             files = {p.relative_to(files).as_posix(): p for p in files.rglob("*") if p.is_file()}
         repo = Repo(kind, repo_id, {name: RepoFile(Path(p)) for name, p in sorted(files.items())})
@@ -188,13 +195,6 @@ class LoopbackHub:
             shapes.add(f"{method} {path} {status}")
         return shapes
 
-    def find(self, kind: str, rest: str) -> tuple[Repo | None, str]:
-        """The repo of ``kind`` whose id starts ``rest``, and what follows the id."""
-        for (repo_kind, repo_id), repo in self.repos.items():
-            if repo_kind == kind and (rest == repo_id or rest.startswith(repo_id + "/")):
-                return repo, rest[len(repo_id) + 1 :]
-        return None, ""
-
 
 class _Handler(BaseHTTPRequestHandler):
     hub: LoopbackHub
@@ -217,42 +217,33 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         url = urlsplit(self.path)
         path, query = url.path, parse_qs(url.query)
-        if m := re.fullmatch(r"/api/(models|datasets|spaces)/(.+)", path):
-            repo, rest = self.hub.find(KINDS[m[1]], m[2])
-            if repo is None:
+        if m := re.fullmatch(API_RE, path):
+            kind, repo_id, action, rev, folder = (g and unquote(g) for g in m.groups())
+            if (repo := self.hub.repos.get((kind, repo_id))) is None:
                 return self._error(404, "RepoNotFound", "Repository not found")
-            action, _, rest = rest.partition("/")
-            rev, _, sub = rest.partition("/")
-            if action not in ("", "revision", "tree", "paths-info"):
-                return self._error(404, None, "Not found")
-            sha = self._commit(repo, unquote(rev)) if action else repo.sha
-            if sha is None:
+            if (sha := self._commit(repo, rev or "main")) is None:
                 return None
-            if action in ("", "revision"):
-                return self._json(repo.info(sha))
             if action == "tree":
-                return self._tree(repo, sha, unquote(sub).strip("/"), query)
-            paths = [p.strip("/") for p in getattr(self, "_form", {}).get("paths", [])]
-            known = repo.files.keys() | repo.folders()
-            return self._json([repo.entry(p) for p in paths if p in known])
+                return self._tree(repo, sha, (folder or "").strip("/"), query)
+            if action == "paths-info":
+                paths = [p.strip("/") for p in getattr(self, "_form", {}).get("paths", [])]
+                known = repo.files.keys() | repo.folders()
+                return self._json([repo.entry(p) for p in paths if p in known])
+            return self._json(repo.info(sha))
         if m := re.fullmatch(r"/_lfs/([0-9a-f]{64})", path):
             if m[1] not in self.hub.blobs:
                 return self._error(404, None, "Not found")
             return self._file(self.hub.blobs[m[1]])
-        kind, rest = (
-            ("dataset", path[10:]) if path.startswith("/datasets/") else ("model", path[1:])
-        )
-        repo, rest = self.hub.find(kind, rest)
-        if repo is None:
-            return self._error(404, "RepoNotFound", "Repository not found")
-        action, _, rest = rest.partition("/")
-        rev, _, name = rest.partition("/")
-        if action != "resolve":
-            return self._error(404, None, "Not found")
-        if (sha := self._commit(repo, unquote(rev))) is not None:
-            if unquote(name) not in repo.files:
+        if m := re.fullmatch(RESOLVE_RE, path):
+            kind, repo_id, rev, name = "dataset" if m[1] else "model", *map(unquote, m.groups()[1:])
+            if (repo := self.hub.repos.get((kind, repo_id))) is None:
+                return self._error(404, "RepoNotFound", "Repository not found")
+            if (sha := self._commit(repo, rev)) is None:
+                return None
+            if name not in repo.files:
                 return self._error(404, "EntryNotFound", "Entry not found", sha)
-            self._file(repo.files[unquote(name)], sha)
+            return self._file(repo.files[name], sha)
+        self._error(404, None, "Not found")
 
     def _commit(self, repo: Repo, rev: str) -> str | None:
         """The commit ``rev`` names (``main``: the repo's; a 40-hex sha: itself), else a 404."""
@@ -280,10 +271,10 @@ class _Handler(BaseHTTPRequestHandler):
         if sha is not None:
             headers["X-Repo-Commit"] = sha
         if file.lfs and sha is not None:
-            headers |= {"X-Linked-Etag": f'"{file.sha256}"', "X-Linked-Size": str(file.size)}
-            self.hub.blobs[file.sha256] = file
+            headers |= {"X-Linked-Etag": f'"{file.etag}"', "X-Linked-Size": str(file.size)}
+            self.hub.blobs[file.etag] = file
             port = self.server.server_address[1]
-            headers["Location"] = f"http://localhost:{port}/_lfs/{file.sha256}"
+            headers["Location"] = f"http://localhost:{port}/_lfs/{file.etag}"
             return self._send(302, b"", headers)
         start, end, status = 0, file.size - 1, 200
         if m := re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", "")):
@@ -293,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
                 start = max(file.size - int(m[2]), 0)
             headers["Content-Range"] = f"bytes {start}-{end}/{file.size}"
             status = 206
-        self._send(status, file.data[start : end + 1], headers, "application/octet-stream")
+        self._send(status, file.read(start, end), headers, "application/octet-stream")
 
     def _json(self, body: object) -> None:
         self._send(200, json.dumps(body).encode(), {}, "application/json")

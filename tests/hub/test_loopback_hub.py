@@ -68,8 +68,8 @@ LOADS = {
     "stsb/train": (("nyu-mll/glue", "stsb"), {"split": "train"}),
     "stsb/validation": (("nyu-mll/glue", "stsb"), {"split": "validation"}),
 }
-LOADS |= {f"snli/{s}": (("stanfordnlp/snli",), {"split": s}) for s in ("train", "validation", "test")}
 for split in ("train", "validation", "test"):
+    LOADS[f"snli/{split}"] = (("stanfordnlp/snli",), {"split": split})
     LOADS[f"mteb/{split}"] = (("mteb/stsbenchmark-sts",), {"split": split})
     LOADS[f"mteb@rev/{split}"] = (("mteb/stsbenchmark-sts",), {"split": split, "revision": REV})
 out = {}
@@ -115,6 +115,7 @@ def test_datasets_load_by_hub_id(run_on_hub, loopback_hub, hub_data_dir):
             assert out[key]["columns"] == MTEB_COLUMNS
             assert out[key]["rows"] == source_rows(hub_data_dir, "stsb", source)
             assert out[key]["split_column"] == [split]
+    assert any(MTEB_REVISION in r.path for r in loopback_hub.requests[since:])
     shapes = loopback_hub.request_shapes(since)
     assert "GET /api/datasets/{repo}/revision/{sha} 200" in shapes
     assert "HEAD /datasets/{repo}/resolve/{sha}/{file} 302" in shapes  # Parquet: LFS redirect
