@@ -225,11 +225,27 @@ class StaticView:
         return "\n".join(part for part in parts if part)
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)  # the live widget
+        live = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 8
+        bundle = live(**kwargs) if live is not None else self._widget_view()
         if bundle is not None:
             bundle["text/html"] = self.static_html()
             bundle["text/plain"] = f"{self.static_title} (interactive: run the notebook to use it)"
         return bundle
+
+
+    def _widget_view(self) -> dict[str, Any] | None:
+        """The live widget's output as ipywidgets 7 (Colab's) writes it."""
+        if getattr(self, "_view_name", None) is None:
+            return None
+        view = {"version_major": 2, "version_minor": 0, "model_id": self._model_id}
+        return {"application/vnd.jupyter.widget-view+json": view}
+
+    if not hasattr(widgets.Widget, "_repr_mimebundle_"):  # ipywidgets 7 displays itself
+
+        def _ipython_display_(self, **kwargs) -> None:
+            from IPython.display import display
+
+            display(self._repr_mimebundle_(), raw=True)
 
 
 class KnobPanel(StaticView, widgets.VBox):
