@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import tomllib
+import types
 from pathlib import Path
 
 import nbformat
@@ -11,6 +14,7 @@ import pytest
 import yaml
 
 import embedlab
+from embedlab.classroom import colab
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -35,13 +39,63 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 2
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_opens_with_badge_and_colab_setup(path):
-    nb = nbformat.read(path, as_version=4)
-    first, setup = nb.cells[0].source, nb.cells[1].source
-    repo_path = embedlab.REPO_URL.removeprefix("https://github.com/")
-    assert f"colab.research.google.com/github/{repo_path}/blob/main/notebooks/{path.name}" in first
-    assert "google.colab" in setup and f"git+{embedlab.REPO_URL}" in setup
+ALL_NOTEBOOKS = NOTEBOOKS + sorted(SOLUTIONS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_opens_with_the_badge_and_set_up_cell_of_repo_url(path):
+    assert colab.colab_cells_problems(path, REPO) == []
+    assert f'REPO_URL = "{embedlab.REPO_URL}"' in nbformat.read(path, as_version=4).cells[1].source
+
+
+def _run_set_up_cell(monkeypatch, *, installed: bool, loaded_pyarrow: str | None) -> tuple:
+    """Run the set-up cell in IPython as on Colab; (lines given to %pip, what it printed)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    pip_lines: list[str] = []
+    shell.register_magic_function(pip_lines.append, magic_kind="line", magic_name="pip")
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    if loaded_pyarrow is not None:  # Colab's pandas imported an older pyarrow at start
+        monkeypatch.setitem(
+            sys.modules, "pyarrow", types.SimpleNamespace(__version__=loaded_pyarrow)
+        )
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: (
+            (object() if installed else None) if name == "embedlab" else found(name, *a)
+        ),
+    )
+    with capture_output() as shown:
+        result = shell.run_cell(colab.setup_cell())
+    assert result.success, result.error_in_exec
+    return pip_lines, shown.stdout
+
+
+def test_set_up_cell_installs_once_and_says_when_to_restart(monkeypatch):
+    pip_lines, printed = _run_set_up_cell(monkeypatch, installed=False, loaded_pyarrow=None)
+    assert pip_lines == [f'install -q "embedlab @ git+{embedlab.REPO_URL}"'] and printed == ""
+    pip_lines, printed = _run_set_up_cell(monkeypatch, installed=True, loaded_pyarrow="0.1")
+    assert pip_lines == [] and printed == ""  # a second run in the session does nothing
+    pip_lines, printed = _run_set_up_cell(monkeypatch, installed=False, loaded_pyarrow="0.1")
+    assert len(pip_lines) == 1
+    assert printed.startswith("Upgraded while in use: pyarrow. Restart the session")
+
+
+def test_set_up_cell_never_reinstalls_torch():
+    cell = colab.setup_cell()
+    pip_line = next(line for line in cell.splitlines() if "%pip" in line)
+    assert "torch" not in pip_line
+    assert not re.search(r"\s(-U|--upgrade|--force-reinstall|--no-deps)\b", pip_line)
+    # Colab's own CUDA build of torch (2.8 or later since 2025) must satisfy embedlab, so pip
+    # keeps it: a lower bound only, and not above 2.8
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    torch_spec = next(d for d in project["dependencies"] if _name(d) == "torch").split("#")[0]
+    lower = re.fullmatch(r"torch>=([\d.]+)", torch_spec.strip())
+    assert lower and tuple(map(int, lower.group(1).split("."))) <= (2, 8)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
