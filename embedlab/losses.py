@@ -16,8 +16,10 @@ from sentence_transformers.sentence_transformer import losses as st_losses
 from torch import nn
 
 from .errors import InputError
+from .profiles import device_name
 
-__all__ = ["LOSSES", "LOSS_COLUMNS", "IN_BATCH_NEGATIVE_LOSSES", "make_loss"]
+__all__ = [
+    "mnr_loss_for_batch","LOSSES", "LOSS_COLUMNS", "IN_BATCH_NEGATIVE_LOSSES", "make_loss"]
 
 
 def _softmax(model: SentenceTransformer) -> nn.Module:
@@ -117,3 +119,20 @@ def make_loss(
             raise InputError(
                 f"loss {key!r} does not take option(s) {sorted(options)}: {error}"
             ) from None
+
+
+# MNR's memory grows with the batch: on a GPU, batches above this many triplets of a
+# bert-base-sized model go through CachedMultipleNegativesRankingLoss, which computes the
+# same loss and gradients in mini-batches of 32 (a batch of 256 needs about 16-20 GB as plain
+# MNR, more than a 15 GB T4). On a CPU, memory is not the limit: plain MNR.
+LARGEST_PLAIN_MNR_BATCH = 64
+
+
+def mnr_loss_for_batch(batch_size: int, device: str | None = None) -> str:
+    """``"mnr"``, or ``"cached-mnr"`` for a batch too big for plain MNR on a GPU.
+
+    >>> mnr_loss_for_batch(256, "cuda"), mnr_loss_for_batch(256, "cpu")
+    ('cached-mnr', 'mnr')
+    """
+    on_gpu = (device or device_name()) == "cuda"
+    return "cached-mnr" if on_gpu and batch_size > LARGEST_PLAIN_MNR_BATCH else "mnr"

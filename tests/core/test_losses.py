@@ -42,3 +42,14 @@ def test_unknown_loss_option_is_named(standin):
         el.errors.InputError, match=r"loss 'mnr' does not take option\(s\) \['temperature'\]"
     ):
         el.losses.make_loss("mnr", standin, temperature=0.05)
+
+
+def test_big_mnr_batches_on_a_gpu_go_through_cached_mnr(monkeypatch):
+    assert el.losses.mnr_loss_for_batch(256, "cuda") == "cached-mnr"
+    assert el.losses.mnr_loss_for_batch(64, "cuda") == "mnr"
+    assert el.losses.mnr_loss_for_batch(256, "cpu") == "mnr"  # the quick sweep is unchanged
+    monkeypatch.setattr(el.losses, "device_name", lambda: "cuda")
+    assert el.losses.mnr_loss_for_batch(128) == "cached-mnr"
+    model = el.load_base_model(el.profiles.QUICK)
+    loss = el.losses.make_loss(el.losses.mnr_loss_for_batch(128), model, mini_batch_size=32)
+    assert type(loss).__name__ == "CachedMultipleNegativesRankingLoss" and loss.mini_batch_size == 32
