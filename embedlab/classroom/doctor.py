@@ -277,7 +277,7 @@ def _check_genres(diagnosis: Diagnosis) -> None:
     """STS-B genres (notebook 07, the TSDAE panel, the genre map): a problem when nowhere."""
     path, where = genre_source()
     if path is not None or where.startswith("the Hub"):
-        diagnosis.details.append(f"  ok   STS-B genres from the {where}")
+        diagnosis.details.append(f"  ok   STS-B genres: {where}")
         return
     diagnosis.details.append(f"  BAD  STS-B genres: {where}")
     diagnosis.problems.append(
