@@ -157,15 +157,17 @@ def tsdae_loss(model: SentenceTransformer, *, seed: int = 42) -> DenoisingAutoEn
 
     The decoder is the encoder's architecture with cross-attention added: those new weights
     start random (drawn from ``seed``, so that a run repeats), which the library reports at
-    length; that report is silenced here.
+    length; that report is silenced here. The loss (encoder and decoder) is moved to the
+    device ``model`` was on, so that scoring before training runs there, not on the CPU.
     """
     quiet = [logging.getLogger(n) for n in ("transformers.modeling_utils", "sentence_transformers")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.ERROR)
+    device = model.device  # tying loads the decoder on the CPU and can move shared weights there
     try:
         set_seed(seed)
-        return DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+        return DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True).to(device)
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
