@@ -12,6 +12,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import huggingface_hub
 import numpy as np
 import pytest
 from datasets import Dataset
@@ -407,6 +408,7 @@ def _server(body: bytes, content_type: str = "text/html"):
 
 def test_an_endpoint_that_is_not_a_hub_fails_the_hub_check(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # read at import
     with _server(b"<html>proxy login</html>") as url:
         monkeypatch.setenv("HF_ENDPOINT", url)
         sources.hub_reachable.cache_clear()
@@ -420,6 +422,7 @@ def test_an_endpoint_that_is_not_a_hub_fails_the_hub_check(monkeypatch):
 
 def test_a_server_that_answers_like_a_hub_counts(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # read at import
     with _server(b'{"id": "bert-base-uncased"}', "application/json") as url:
         monkeypatch.setenv("HF_ENDPOINT", url)
         assert sources.probe_hub(timeout=2) is None

@@ -162,7 +162,10 @@ def test_02_and_the_chain_are_the_first_notebook_groups_handed_out():
     """xdist (--dist loadgroup) hands out the largest groups first, one to each worker: the
     group holding 02 and the 03-04 chain must be those two, so that 02 has recorded its
     softmax seeds before 04 prints their spread (tests/conftest.py)."""
-    from conftest import notebook_group
+    spec = importlib.util.spec_from_file_location("top_conftest", REPO / "tests" / "conftest.py")
+    top_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(top_conftest)  # not `import conftest`: tests/hub has one too
+    notebook_group = top_conftest.notebook_group
 
     sizes: dict[str, int] = {}
     for path in [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))]:

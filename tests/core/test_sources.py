@@ -6,6 +6,7 @@ import time
 from contextlib import contextmanager
 
 import huggingface_hub
+import pytest
 
 from embedlab import sources
 
@@ -67,14 +68,21 @@ def _hub_like_server(seen: list[str], port: int = 0):
         server.server_close()
 
 
+@pytest.fixture
+def online(monkeypatch):
+    """The Hub allowed, even where this process started with HF_HUB_OFFLINE=1 (CI): the
+    variable goes, and so does huggingface_hub's copy of it, read when it was imported."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def test_a_failed_hub_check_is_made_again_later(monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+def test_a_failed_hub_check_is_made_again_later(monkeypatch, online):
     port = _free_port()
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
     assert sources.hub_reachable(timeout=2.0) is False  # nothing listens yet
@@ -87,8 +95,7 @@ def test_a_failed_hub_check_is_made_again_later(monkeypatch):
     assert [line.split()[1] for line in seen] == [f"/api/models/{sources.HUB_PROBE_REPO}"]
 
 
-def test_the_hub_check_goes_through_the_proxy_like_the_downloads(monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+def test_the_hub_check_goes_through_the_proxy_like_the_downloads(monkeypatch, online):
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     seen: list[str] = []

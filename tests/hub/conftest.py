@@ -30,6 +30,7 @@ DROPPED_VARS = (
     "HF_TOKEN",
 )
 
+REQUEST_LOG_ENV = "EMBEDLAB_HUB_REQUEST_LOG"  # a file to append the answered request shapes to
 RunOnHub = Callable[..., subprocess.CompletedProcess]
 
 
@@ -47,6 +48,10 @@ def loopback_hub(
     """The running loopback Hub with the test repos (see fixtures.py); stopped at the end."""
     with build_hub(hub_data_dir, tmp_path_factory.mktemp("hub-repos")) as hub:
         yield hub
+        log = os.environ.get(REQUEST_LOG_ENV)
+        if log:  # the request shapes this session's tests made the hub answer
+            with open(log, "a", encoding="utf-8") as out:
+                out.writelines(f"{shape}\n" for shape in sorted(hub.request_shapes()))
 
 
 def hub_environment(hub: LoopbackHub, home: Path) -> dict[str, str]:
