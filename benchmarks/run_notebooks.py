@@ -1,0 +1,161 @@
+"""Benchmark the notebooks: each run top to bottom, headless, alone, in a fresh kernel.
+
+Not a test. For each notebook: wall time, its slowest cells, the kernel's peak memory
+(resident set of the kernel and its children, sampled every 0.2 s), the PyTorch threads, and
+the load average at start and end (another job on the machine makes times incomparable).
+The stored notebooks are not changed: each is executed in memory and thrown away.
+
+    python benchmarks/run_notebooks.py                       # every notebook, quick profile
+    python benchmarks/run_notebooks.py --notebooks 00 01     # some; the others' rows are kept
+
+Writes ``notebooks-<profile>.json`` (all of it) and ``notebooks-<profile>.md`` (the table) to
+``--results`` (default ``benchmarks/results/``). :mod:`embedlab.classroom.doctor` reads the
+times that notebooks and ``embedlab-doctor`` announce from the JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_benchmark import load_average, machine  # noqa: E402  (same folder)
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+
+
+class KernelMemory:
+    """Peak resident memory of this process's children (the kernel and what it starts)."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval, self.peak_mb = interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # ended between listing and reading
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> KernelMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cell_seconds(cell: nbformat.NotebookNode) -> float | None:
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    parse = datetime.datetime.fromisoformat
+    return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
+
+
+def run_notebook(path: Path, timeout: int) -> dict[str, Any]:
+    """Execute ``path`` in a fresh kernel (working folder: notebooks/); its measurements."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    load_start = load_average()
+    with KernelMemory() as memory:
+        started = time.perf_counter()
+        client.execute()
+        wall = time.perf_counter() - started
+    cells = [
+        (index, seconds, cell.source.splitlines()[0][:70] if cell.source else "")
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (seconds := _cell_seconds(cell)) is not None
+    ]
+    slowest = sorted(cells, key=lambda c: -c[1])[:3]
+    return {
+        "seconds": round(wall, 1),
+        "slowest_cells": [[i, round(s, 1), first] for i, s, first in slowest],
+        "peak_memory_mb": round(memory.peak_mb),
+        "threads": os.environ.get("OMP_NUM_THREADS", f"default ({os.cpu_count()} cores)"),
+        "load_start": load_start,
+        "load_end": load_average(),
+        "measured": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def markdown(table: dict[str, Any]) -> str:
+    """The table as Markdown, with the machine it was measured on."""
+    rows = [
+        "| notebook | seconds | peak memory | threads | load at start / end | slowest cells (index: s) |",
+        "|---|---:|---:|---|---|---|",
+    ]
+    for name, row in sorted(table["notebooks"].items()):
+        slow = ", ".join(f"{i}: {s:g}" for i, s, _ in row["slowest_cells"])
+        rows.append(
+            f"| {name} | {row['seconds']:g} | {row['peak_memory_mb'] / 1024:.1f} GB | "
+            f"{row['threads']} | {row['load_start']} → {row['load_end']} | {slow} |"
+        )
+    total = sum(row["seconds"] for row in table["notebooks"].values())
+    described = ", ".join(f"{key} {value}" for key, value in table["machine"].items())
+    return "\n".join(
+        [
+            f"# Notebook benchmark, {table['profile']} profile",
+            "",
+            f"Machine: {described}",
+            "",
+        ]
+        + rows
+        + ["", f"All notebooks: {total:,.0f} s ({total / 60:.1f} min).", ""]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--notebooks", nargs="*", help="number prefixes, e.g. 00 04 (default all)")
+    parser.add_argument("--profile", default="quick", choices=["quick", "full"])
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
+    args = parser.parse_args(argv)
+    os.environ["EMBEDLAB_PROFILE"] = args.profile  # the kernels inherit it
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if args.notebooks:
+        paths = [p for p in paths if p.name[:2] in args.notebooks]
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"notebooks-{args.profile}.json"
+    table = json.loads(out.read_text()) if out.is_file() else {"notebooks": {}}
+    table |= {"profile": args.profile, "machine": machine()}
+    for path in paths:
+        print(f"{path.stem} ...", flush=True)
+        table["notebooks"][path.stem] = row = run_notebook(path, args.timeout)
+        print(f"  {row['seconds']:g} s, peak {row['peak_memory_mb']} MB, load {row['load_end']}")
+        out.write_text(json.dumps(table, indent=1) + "\n")  # after each: a long run keeps its rows
+        out.with_suffix(".md").write_text(markdown(table))
+    print(markdown(table))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
