@@ -38,23 +38,31 @@ from ..sources import (
 from ..stsb_genres import GENRE_SOURCE, genre_source
 from ..training.ledger import check_runs_dir
 
-__all__ = ["MEASURED_SECONDS", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
+__all__ = ["measured_times", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
 
-# Wall time in seconds of each notebook run top to bottom (jupyter nbconvert --execute), by
-# profile; one line per measurement. Notebooks missing here show as "not measured".
-MEASURED_SECONDS: dict[tuple[str, str], int] = {
-    # 2026-12-02, masked-LM base, three seeds per compared recipe; one PyTorch thread per
-    # notebook with a second notebook running beside it (as the test suite runs them)
-    ("quick", "00_pretraining_a_base_model"): 91,
-    ("quick", "01_contrastive_intuition"): 75,
-    ("quick", "02_softmax_loss"): 1125,
-    ("quick", "03_cosine_similarity_loss"): 1685,
-    ("quick", "04_mnr_loss_and_hard_negatives"): 1894,
-    ("quick", "05_finetuning_pretrained"): 904,  # three seeds and a control since 2026-12-02
-    ("quick", "06_augmented_sbert"): 768,  # MiniLM teacher, five arms x three seeds
-    ("quick", "07_tsdae_domain_adaptation"): 564,  # mean-pooled TSDAE, three seeds
-}
-MEASURED_ON = {"quick": "a 2-core CPU"}  # the machine each profile's times come from
+# The notebook benchmark's table (benchmarks/run_notebooks.py): each notebook run alone, top
+# to bottom, in a fresh kernel. The run times the doctor and the notebooks announce come from
+# it, never typed by hand. An installed copy without the benchmarks/ folder says "not measured".
+BENCHMARK_TABLE = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def measured_times(profile: str) -> tuple[dict[str, int], str | None]:
+    """Seconds per notebook in ``profile`` from the notebook benchmark, and what measured them.
+
+    ``({}, None)`` when the table is missing or unreadable.
+    """
+    path = BENCHMARK_TABLE / f"notebooks-{profile}.json"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        times = {name: round(row["seconds"]) for name, row in table["notebooks"].items()}
+        machine = table["machine"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, None
+    gpu = machine.get("gpu", "none")
+    on = f"a {machine.get('cores', '?')}-core CPU" if gpu in ("none", None) else f"a {gpu}"
+    return dict(sorted(times.items())), on
+
+
 KEY_LIBRARIES = ("torch", "sentence-transformers", "transformers", "datasets")
 
 
@@ -372,26 +380,25 @@ def _minutes(seconds: int) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def _measured(profile: str, notebook: str) -> int | None:
+def _measured(table: dict[str, int], notebook: str) -> int | None:
     """Measured seconds for ``notebook`` (its full name, or just its number like ``"02"``)."""
     number = notebook.split("_")[0]
-    for (name, measured), seconds in MEASURED_SECONDS.items():
-        if name == profile and (measured == notebook or measured.split("_")[0] == number):
+    for measured, seconds in table.items():
+        if measured == notebook or measured.split("_")[0] == number:
             return seconds
     return None
 
 
 def _check_run_time(diagnosis: Diagnosis, notebook: str | None) -> None:
     profile = diagnosis.profile.name
-    on = MEASURED_ON.get(profile)
-    table = {nb: s for (p, nb), s in MEASURED_SECONDS.items() if p == profile}
+    table, on = measured_times(profile)
     diagnosis.details.append(
         f"run time of each notebook, {profile} profile"
-        + (f" (measured on {on})" if on else ": not measured")
+        + (f" (notebook benchmark on {on})" if on else ": not measured")
     )
     diagnosis.details += [f"  {nb:34} {_minutes(s)}" for nb, s in table.items()]
     if notebook is not None:
-        seconds = _measured(profile, notebook)
+        seconds = _measured(table, notebook)
         diagnosis.facts["run time"] = (
             f"about {_minutes(seconds)} in the {profile} profile (measured on {on})"
             if seconds is not None

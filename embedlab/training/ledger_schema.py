@@ -73,6 +73,8 @@ _OPTIONAL = {
     "learning_rate": (_amount, "a number >= 0"),
     "untrained_target": (_scores, "a dict of score name -> number"),
     "trained_target": (_scores, "a dict of score name -> number"),
+    "load_average": (lambda v: v is None or _amount(v), "a number >= 0 or null"),
+    "cores": (lambda v: v is None or _count(v), "a whole number or null"),
 }
 REQUIRED_KEYS = tuple(_REQUIRED)
 _JSON_KINDS = {

@@ -12,6 +12,7 @@ trained model, saves it in the runs folder, appends a ledger record and frees me
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -160,6 +161,10 @@ def _ledger_record(
         "device": device_name(),
         "seed": profile.seed,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        # the machine's load when the run ended: a time measured under a load above the
+        # cores is not comparable with one measured on an idle machine
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "cores": os.cpu_count(),
         **fields,
     }
 

