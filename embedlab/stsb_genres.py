@@ -121,8 +121,8 @@ def load_stsb_genres(*, folder: str | Path | None = None) -> dict[tuple[str, int
 
     Raises :class:`DataUnavailableError` saying how to get them when no source has them.
     """
-    path, where = genre_source(folder=folder)
-    if path is None and where.startswith("the Hub"):
+    path, _where = genre_source(folder=folder)
+    if path is None and hub_reachable():
         path = _cache_file()
         write_jsonl(genres_from_hub(folder=folder), path)
         log.info("built STS-B genres from %s into %s", GENRE_SOURCE, path)
