@@ -3,10 +3,14 @@
 Not a test. For each notebook: wall time, its slowest cells, the kernel's peak memory
 (resident set of the kernel and its children, sampled every 0.2 s), the PyTorch threads, and
 the load average at start and end (another job on the machine makes times incomparable).
-The stored notebooks are not changed: each is executed in memory and thrown away.
+The stored notebooks are not changed (each is executed in memory and thrown away) unless
+``--write`` asks to store the executed notebook, outputs and all: one run then both measures
+the notebooks and refreshes what a reader sees before running them. The notebooks share one
+fresh runs folder (``EMBEDLAB_RUNS_DIR``, unless set), as a learner's run in order does.
 
     python benchmarks/run_notebooks.py                       # every notebook, quick profile
     python benchmarks/run_notebooks.py --notebooks 00 01     # some; the others' rows are kept
+    python benchmarks/run_notebooks.py --notebooks 02 --write  # and store 02's new outputs
 
 Writes ``notebooks-<profile>.json`` (all of it) and ``notebooks-<profile>.md`` (the table) to
 ``--results`` (default ``benchmarks/results/``). :mod:`embedlab.classroom.doctor` reads the
@@ -20,6 +24,7 @@ import datetime
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -74,8 +79,11 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float | None:
     return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
 
 
-def run_notebook(path: Path, timeout: int) -> dict[str, Any]:
-    """Execute ``path`` in a fresh kernel (working folder: notebooks/); its measurements."""
+def run_notebook(path: Path, timeout: int, write: bool = False) -> dict[str, Any]:
+    """Execute ``path`` in a fresh kernel (working folder: notebooks/); its measurements.
+
+    ``write``: store the executed notebook in ``path`` (without the per-cell timing metadata).
+    """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -95,6 +103,10 @@ def run_notebook(path: Path, timeout: int) -> dict[str, Any]:
         if cell.cell_type == "code" and (seconds := _cell_seconds(cell)) is not None
     ]
     slowest = sorted(cells, key=lambda c: -c[1])[:3]
+    if write:
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+        nbformat.write(nb, path)
     return {
         "seconds": round(wall, 1),
         "slowest_cells": [[i, round(s, 1), first] for i, s, first in slowest],
@@ -138,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="quick", choices=["quick", "full"])
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
+    parser.add_argument("--write", action="store_true", help="store the executed notebooks")
     args = parser.parse_args(argv)
     os.environ["EMBEDLAB_PROFILE"] = args.profile  # the kernels inherit it
+    os.environ.setdefault("EMBEDLAB_RUNS_DIR", tempfile.mkdtemp(prefix="embedlab-runs-"))
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
         paths = [p for p in paths if p.name[:2] in args.notebooks]
@@ -149,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     table |= {"profile": args.profile, "machine": machine()}
     for path in paths:
         print(f"{path.stem} ...", flush=True)
-        table["notebooks"][path.stem] = row = run_notebook(path, args.timeout)
+        table["notebooks"][path.stem] = row = run_notebook(path, args.timeout, args.write)
         print(f"  {row['seconds']:g} s, peak {row['peak_memory_mb']} MB, load {row['load_end']}")
         out.write_text(json.dumps(table, indent=1) + "\n")  # after each: a long run keeps its rows
         out.with_suffix(".md").write_text(markdown(table))

@@ -35,7 +35,7 @@ from transformers import TrainerCallback, set_seed
 
 from ..artefacts import safe_name, write_folder
 from ..errors import InputError
-from ..evaluation import evaluate_sts, sts_scores, stsb_evaluator
+from ..evaluation import SCORE_KEYS, evaluate_sts, sts_scores, stsb_evaluator
 from ..loss_data import check_loss_data
 from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from ..memory import PeakMemory, free_memory
@@ -330,7 +330,7 @@ def run_recipe(
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
     )
-    trained = _evaluate_shared(model, evaluator)
+    trained = _scores_at_end(history, steps, evaluator) or _evaluate_shared(model, evaluator)
     if target_evaluator is not None:
         target["trained_target"] = _evaluate_shared(model, target_evaluator)
     result = RunResult(
@@ -445,7 +445,10 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         self.result = RunResult(
             recipe=self._recipe,
             untrained=self._untrained,
-            trained=evaluate_sts(trainer.model, self.evaluator),
+            trained=(
+                _scores_at_end(trainer.state.log_history, trainer.state.global_step, self.evaluator)
+                or evaluate_sts(trainer.model, self.evaluator)
+            ),
             seconds=round(seconds, 1),
             peak_memory_mb=round(self._peak.mb, 1),
             steps=trainer.state.global_step,
@@ -466,6 +469,19 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         )
         free_memory()
         return False
+
+
+def _scores_at_end(history: list[dict[str, Any]], steps: int, evaluator) -> dict[str, float]:
+    """The scores the trainer's own evaluation gave at the last step (it evaluates when
+    training ends), so the trained model is not scored twice; ``{}`` when it did not, or
+    under a launcher (there the main process scores while the others help encode)."""
+    if world_size() > 1:
+        return {}
+    for entry in reversed(history):
+        if entry.get("step") == steps and f"eval_{evaluator.name}_spearman_cosine" in entry:
+            scores = sts_scores(entry, evaluator.name)
+            return scores if len(scores) == len(SCORE_KEYS) else {}
+    return {}
 
 
 def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:

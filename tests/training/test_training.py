@@ -4,7 +4,7 @@ import pytest
 from sentence_transformers import SentenceTransformer
 
 import embedlab as el
-from embedlab.evaluation import stsb_evaluator
+from embedlab.evaluation import evaluate_sts, stsb_evaluator
 from embedlab.training.ledger import REQUIRED_KEYS
 
 TINY = el.profiles.QUICK.with_changes(eval_steps=5, warmup_steps=0)
@@ -55,6 +55,25 @@ def test_run_recipe_trains_scores_saves_and_records(small_run):
 def test_evaluation_runs_during_training(small_run):
     evals = [h for h in small_run.history if "eval_sts-dev_spearman_cosine" in h]
     assert [h["step"] for h in evals] == [5, 10]
+
+
+def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standin):
+    """run_recipe takes the trainer's evaluation at the last step instead of scoring again;
+    the score is the one a fresh evaluation gives. At 7 steps with eval_steps 5 the trainer
+    evaluates at steps 5 and 7 (the end), so the evaluator runs 1 + 2 times, not 4."""
+    evaluator = stsb_evaluator(rows=list(range(300)))
+    calls, plain = [], type(evaluator)
+    evaluator.__class__ = type("Counted", (plain,), {
+        "__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)
+    })
+    result = el.run_recipe(
+        notebook="t", recipe="once", model=el.load_base_model(TINY), loss="mnr",
+        train_dataset=el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)),
+        profile=TINY, evaluator=evaluator, max_steps=7,
+    )
+    assert [h["step"] for h in result.history if "eval_sts-dev_spearman_cosine" in h] == [5, 7]
+    assert len(calls) == 3
+    assert result.trained == evaluate_sts(result.model, stsb_evaluator(rows=list(range(300))))
 
 
 def test_same_seed_same_score(small_run):
