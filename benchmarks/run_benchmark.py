@@ -84,7 +84,15 @@ def train_in_process(
     recipe: str, profile: str, runs: Path, cli_args: list[str]
 ) -> tuple[dict[str, Any], float]:
     """Train ``recipe`` in a fresh ``python -m embedlab.training.cli``; return its record and wall time."""
-    command = [sys.executable, "-m", "embedlab.training.cli", "--recipe", recipe, "--profile", profile]
+    command = [
+        sys.executable,
+        "-m",
+        "embedlab.training.cli",
+        "--recipe",
+        recipe,
+        "--profile",
+        profile,
+    ]
     command += ["--output", str(runs), *cli_args]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())

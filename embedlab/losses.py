@@ -18,8 +18,7 @@ from torch import nn
 from .errors import InputError
 from .profiles import device_name
 
-__all__ = [
-    "mnr_loss_for_batch","LOSSES", "LOSS_COLUMNS", "IN_BATCH_NEGATIVE_LOSSES", "make_loss"]
+__all__ = ["mnr_loss_for_batch", "LOSSES", "LOSS_COLUMNS", "IN_BATCH_NEGATIVE_LOSSES", "make_loss"]
 
 
 def _softmax(model: SentenceTransformer) -> nn.Module:

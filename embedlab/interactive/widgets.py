@@ -232,7 +232,6 @@ class StaticView:
             bundle["text/plain"] = f"{self.static_title} (interactive: run the notebook to use it)"
         return bundle
 
-
     def _widget_view(self) -> dict[str, Any] | None:
         """The live widget's output as ipywidgets 7 (Colab's) writes it."""
         if getattr(self, "_view_name", None) is None:

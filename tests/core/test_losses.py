@@ -52,4 +52,6 @@ def test_big_mnr_batches_on_a_gpu_go_through_cached_mnr(monkeypatch):
     assert el.losses.mnr_loss_for_batch(128) == "cached-mnr"
     model = el.load_base_model(el.profiles.QUICK)
     loss = el.losses.make_loss(el.losses.mnr_loss_for_batch(128), model, mini_batch_size=32)
-    assert type(loss).__name__ == "CachedMultipleNegativesRankingLoss" and loss.mini_batch_size == 32
+    assert (
+        type(loss).__name__ == "CachedMultipleNegativesRankingLoss" and loss.mini_batch_size == 32
+    )

@@ -63,13 +63,20 @@ def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standi
     evaluates at steps 5 and 7 (the end), so the evaluator runs 1 + 2 times, not 4."""
     evaluator = stsb_evaluator(rows=list(range(300)))
     calls, plain = [], type(evaluator)
-    evaluator.__class__ = type("Counted", (plain,), {
-        "__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)
-    })
+    evaluator.__class__ = type(
+        "Counted",
+        (plain,),
+        {"__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)},
+    )
     result = el.run_recipe(
-        notebook="t", recipe="once", model=el.load_base_model(TINY), loss="mnr",
+        notebook="t",
+        recipe="once",
+        model=el.load_base_model(TINY),
+        loss="mnr",
         train_dataset=el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)),
-        profile=TINY, evaluator=evaluator, max_steps=7,
+        profile=TINY,
+        evaluator=evaluator,
+        max_steps=7,
     )
     assert [h["step"] for h in result.history if "eval_sts-dev_spearman_cosine" in h] == [5, 7]
     assert len(calls) == 3
