@@ -9,10 +9,12 @@ reports the Spearman and Pearson correlation between cosine similarity and the s
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
@@ -24,6 +26,7 @@ __all__ = [
     "STS_NAME",
     "stsb_evaluator",
     "evaluate_sts",
+    "scores_before_training",
     "sts_scores",
     "pair_cosines",
     "pair_features",
@@ -102,6 +105,49 @@ def evaluate_sts(
     """Spearman and Pearson correlation on STS-B validation, rounded to 4 places."""
     evaluator = evaluator or stsb_evaluator()
     return sts_scores(evaluator(model), evaluator.name)
+
+
+_SCORED: dict[tuple[str, str], dict[str, float]] = {}  # (model, evaluator) fingerprints -> scores
+
+
+def _model_fingerprint(model: torch.nn.Module) -> str:
+    """A hash of the model's architecture (pooling, maximum length ...) and every weight that
+    can change an embedding. Left out: BERT's own pooler (``*.pooler.*``), which
+    sentence-transformers never calls (it pools the token vectors itself) and which loading
+    a masked-LM checkpoint fills with fresh random weights each time."""
+    digest = hashlib.blake2b(repr(model).encode(), digest_size=16)
+    for name, tensor in model.state_dict().items():
+        if ".pooler." in name:
+            continue
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _evaluator_fingerprint(evaluator: EmbeddingSimilarityEvaluator) -> str:
+    """A hash of what the evaluator scores: its name, pairs, scores and settings."""
+    parts = [evaluator.name, evaluator.sentences1, evaluator.sentences2, evaluator.scores]
+    settings = ("similarity_fn_names", "main_similarity", "batch_size", "truncate_dim", "precision")
+    parts += [getattr(evaluator, setting, None) for setting in settings]
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def scores_before_training(
+    model: SentenceTransformer, evaluator: EmbeddingSimilarityEvaluator | None = None
+) -> dict[str, float]:
+    """:func:`evaluate_sts`, remembered for the rest of the session by the model's weights.
+
+    Every seed of a recipe starts from the same base model, so its untrained score is the
+    same each time: the first run scores it, later runs read it back. The key is a hash of
+    every weight, so a model that changed in any way is scored afresh.
+    """
+    evaluator = evaluator or stsb_evaluator()
+    if not isinstance(evaluator, EmbeddingSimilarityEvaluator):  # no fingerprint: score it
+        return evaluate_sts(model, evaluator)
+    key = (_model_fingerprint(model), _evaluator_fingerprint(evaluator))
+    if key not in _SCORED:
+        _SCORED[key] = evaluate_sts(model, evaluator)
+    return dict(_SCORED[key])
 
 
 def pair_cosines(

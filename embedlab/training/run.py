@@ -35,7 +35,13 @@ from transformers import TrainerCallback, set_seed
 
 from ..artefacts import safe_name, write_folder
 from ..errors import InputError
-from ..evaluation import SCORE_KEYS, evaluate_sts, sts_scores, stsb_evaluator
+from ..evaluation import (
+    SCORE_KEYS,
+    evaluate_sts,
+    scores_before_training,
+    sts_scores,
+    stsb_evaluator,
+)
 from ..loss_data import check_loss_data
 from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
 from ..memory import PeakMemory, free_memory
@@ -323,10 +329,10 @@ def run_recipe(
     )
     overrides = {**loss_defaults(loss_name), **overrides}
     evaluator = evaluator or stsb_evaluator()
-    untrained = _evaluate_shared(model, evaluator)
+    untrained = _scores_before(model, evaluator)
     target = {}
     if target_evaluator is not None:
-        target["untrained_target"] = _evaluate_shared(model, target_evaluator)
+        target["untrained_target"] = _scores_before(model, target_evaluator)
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
     )
@@ -431,7 +437,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
 
     def __enter__(self) -> recorded_run:
         use_progress_line(self.trainer)  # in a notebook: one line, not the trainer's table
-        self._untrained = evaluate_sts(self.trainer.model, self.evaluator)
+        self._untrained = scores_before_training(self.trainer.model, self.evaluator)
         self._peak = PeakMemory().__enter__()
         self._start = time.perf_counter()
         return self
@@ -482,6 +488,14 @@ def _scores_at_end(history: list[dict[str, Any]], steps: int, evaluator) -> dict
             scores = sts_scores(entry, evaluator.name)
             return scores if len(scores) == len(SCORE_KEYS) else {}
     return {}
+
+
+def _scores_before(model: SentenceTransformer, evaluator) -> dict[str, float]:
+    """The untrained scores: remembered by the model's weights (the seeds of a recipe start
+    from the same model), scored in parallel under a launcher."""
+    if world_size() > 1:
+        return _evaluate_shared(model, evaluator)
+    return scores_before_training(model, evaluator)
 
 
 def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+import torch
 from sentence_transformers import SentenceTransformer
 
 import embedlab as el
@@ -165,3 +166,32 @@ def test_recorded_run_records_nothing_when_training_fails():
 def test_recorded_run_wants_a_trainer():
     with pytest.raises(el.errors.InputError, match="SentenceTransformerTrainer"):
         el.recorded_run("trainer", notebook="t", recipe="r", profile=TINY)
+
+
+def test_untrained_scores_are_remembered_by_the_models_weights(standin):
+    """The seeds of a recipe start from the same model: its score is computed once. Any
+    change to a weight, or another evaluator, scores afresh."""
+    from embedlab.evaluation import scores_before_training
+
+    evaluator = stsb_evaluator(rows=list(range(200)))
+    calls, plain = [], type(evaluator)
+    evaluator.__class__ = type(
+        "Counted",
+        (plain,),
+        {"__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)},
+    )
+    first = scores_before_training(el.load_base_model(TINY), evaluator)
+    again = scores_before_training(el.load_base_model(TINY), evaluator)  # a fresh copy
+    assert (
+        first
+        == again
+        == evaluate_sts(el.load_base_model(TINY), stsb_evaluator(rows=list(range(200))))
+    )
+    assert len(calls) == 1
+    changed = el.load_base_model(TINY)
+    with torch.no_grad():
+        next(changed.parameters())[0, 0] += 1.0
+    scores_before_training(changed, evaluator)
+    assert len(calls) == 2
+    other = scores_before_training(el.load_base_model(TINY), stsb_evaluator(rows=list(range(100))))
+    assert other != first
