@@ -9,9 +9,11 @@ batches) measures what the hardware can do, so that the training stack's overhea
     python benchmarks/run_benchmark.py --profile quick                   # every recipe
     python benchmarks/run_benchmark.py --profile full --recipes mnr-soft gist
     python benchmarks/run_benchmark.py --profile quick --recipes mnr-soft --rows 600 --max-steps 10
+    python benchmarks/run_benchmark.py --overhead-only --overhead-repeats 3   # trainer vs bare
 
 Writes ``benchmark-<profile>.csv`` (the table), ``.md`` (table, machine, load, overhead)
-and ``.json`` (all of it) to ``--results`` (default ``benchmarks/results/``).
+and ``.json`` (all of it) to ``--results`` (default ``benchmarks/results/``);
+``--overhead-only`` writes ``overhead-<profile>.md`` and ``.json`` instead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -220,7 +223,8 @@ def overhead(
     profile: el.profiles.Profile, *, steps: int, n_rows: int | None, repeats: int = 2
 ) -> dict[str, Any]:
     """Trainer against bare loop, alternated ``repeats`` times in this process; best of each."""
-    triplets = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=n_rows or profile.n_train))
+    nli = el.load_training_nli(profile.train_splits, n_rows=n_rows or profile.n_train)
+    triplets = el.data.mnr_triplets(nli)
     steps = min(steps, len(triplets) // profile.batch_size)  # full batches, one epoch at most
     runs: dict[str, list[dict[str, float]]] = {"bare": [], "trainer": []}
     for _ in range(repeats):
@@ -237,6 +241,18 @@ def overhead(
         "trainer": best["trainer"],
         "ratio_wall": round(best["trainer"]["pairs_per_s"] / best["bare"]["pairs_per_s"], 2),
         "ratio_cpu": round(best_cpu["trainer"] / best_cpu["bare"], 2),
+        # each trainer run against the bare run just before it: less moved by one lucky run
+        "ratios_paired": [
+            round(t["pairs_per_s"] / b["pairs_per_s"], 3)
+            for b, t in zip(runs["bare"], runs["trainer"], strict=True)
+        ],
+        "ratio_wall_median": round(
+            statistics.median(
+                t["pairs_per_s"] / b["pairs_per_s"]
+                for b, t in zip(runs["bare"], runs["trainer"], strict=True)
+            ),
+            2,
+        ),
     }
 
 
@@ -280,6 +296,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, help="cut every run short (smoke test)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare PyTorch loop")
     parser.add_argument("--overhead-steps", type=int, default=60, help="steps of each loop")
+    parser.add_argument("--overhead-repeats", type=int, default=2, help="alternated runs of each")
+    parser.add_argument(
+        "--overhead-only",
+        action="store_true",
+        help="only trainer against bare loop; writes overhead-<profile>.json and .md",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -287,6 +309,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "threads waiting for each other while other work holds the cores",
     )
     return parser.parse_args(argv)
+
+
+def write_overhead(args: argparse.Namespace, info: dict[str, Any]) -> int:
+    """Trainer against bare loop alone: ``overhead-<profile>.json`` and ``.md``."""
+    profile = el.profiles.get_profile(args.profile)
+    info["overhead"] = cost = overhead(
+        profile, steps=args.overhead_steps, n_rows=args.rows, repeats=args.overhead_repeats
+    )
+    info["load_end"] = load_average()
+    m = info["machine"]
+    threads = f"{m['torch_threads']} torch thread(s)"
+    rows = [
+        f"# Trainer against a bare PyTorch loop, {args.profile} profile",
+        "",
+        f"Measured {info['date']} on {m['cpu']}, {m['cores']} cores, {threads}, GPU: {m['gpu']}, "
+        f"torch {m['torch']}; load average {info['load_start']} at start, "
+        f"{info['load_end']} at end.",
+        f"MNR on the profile's base model, batch {cost['batch']}, {cost['steps']} steps; "
+        f"best of {cost['repeats']} alternated runs of each.",
+        "",
+        "| loop | wall s | CPU s | pairs/s | pairs per CPU s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in ("bare", "trainer"):
+        r = cost[name]
+        rows.append(
+            f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['pairs_per_s']} | {r['pairs_per_cpu_s']} |"
+        )
+    rows += [
+        "",
+        f"Trainer / bare, best run of each: **{cost['ratio_wall']}** in wall time, "
+        f"**{cost['ratio_cpu']}** in CPU time. Each trainer run against the bare run just "
+        f"before it: {', '.join(f'{r:.2f}' for r in cost['ratios_paired'])} "
+        f"(median **{cost['ratio_wall_median']}**).",
+        "",
+    ]
+    args.results.mkdir(parents=True, exist_ok=True)
+    stem = args.results / f"overhead-{args.profile}"
+    stem.with_suffix(".md").write_text("\n".join(rows))
+    stem.with_suffix(".json").write_text(json.dumps(info, indent=1) + "\n")
+    print("\n".join(rows))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_start": load_average(),
     }
     print(json.dumps(info["machine"]), f"load {info['load_start']}", flush=True)
+    if args.overhead_only:
+        return write_overhead(args, info)
     rows = []
     with tempfile.TemporaryDirectory(prefix="embedlab-benchmark-") as scratch:
         runs = args.runs or Path(scratch)
@@ -315,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(rows[-1]), flush=True)
     if not args.no_bare:
         profile = el.profiles.get_profile(args.profile)
-        info["overhead"] = overhead(profile, steps=args.overhead_steps, n_rows=args.rows)
+        info["overhead"] = overhead(
+            profile, steps=args.overhead_steps, n_rows=args.rows, repeats=args.overhead_repeats
+        )
     info["load_end"] = load_average()
     args.results.mkdir(parents=True, exist_ok=True)
     stem = args.results / f"benchmark-{args.profile}"
