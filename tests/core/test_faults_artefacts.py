@@ -249,6 +249,7 @@ def _must_not_train(monkeypatch):
 
     from embedlab.training import run as training
 
+    monkeypatch.setattr(training, "_scores_before", trained)
     monkeypatch.setattr(training, "_evaluate_shared", trained)
     monkeypatch.setattr(training, "train_model", trained)
 
