@@ -14,10 +14,27 @@ from matplotlib.figure import Figure
 from ..plots import plot_ledger
 from ..training.ledger import BOOK_SCORES, ledger_table, read_ledger
 
-__all__ = ["ALL", "dashboard_filters", "dashboard_table", "dashboard_figure", "book_table"]
+__all__ = [
+    "ALL",
+    "dashboard_filters",
+    "dashboard_table",
+    "dashboard_figure",
+    "busy_note",
+    "book_table",
+]
 
 ALL = "all"  # the filter value that keeps every notebook or profile
-COLUMNS = ["notebook", "recipe", "profile", "n_train", "untrained", "trained", "book", "seconds"]
+COLUMNS = [
+    "notebook",
+    "recipe",
+    "profile",
+    "n_train",
+    "untrained",
+    "trained",
+    "book",
+    "seconds",
+    "busy",
+]
 
 
 def dashboard_filters() -> tuple[list[str], list[str]]:
@@ -34,7 +51,7 @@ def dashboard_table(
     """Ledger runs of ``notebook`` and ``profile`` (``ALL`` = any) beside the book's scores.
 
     With ``latest_only`` the newest run of each recipe and profile is kept. Columns:
-    notebook, recipe, profile, n_train, untrained, trained, book, seconds.
+    notebook, recipe, profile, n_train, untrained, trained, book, seconds, busy.
     """
     table = ledger_table(
         notebook=None if notebook == ALL else notebook,
@@ -52,6 +69,18 @@ def dashboard_figure(table: pd.DataFrame, *, title: str = "STS-B validation") ->
         return None
     _, ax = plt.subplots(figsize=(min(14.0, max(5.0, 0.9 * len(table))), 4.0))
     return plot_ledger(table, ax=ax, title=title)
+
+
+def busy_note(table: pd.DataFrame) -> str | None:
+    """A warning when some of the table's times come from a busy machine, else ``None``."""
+    if table is None or table.empty or "busy" not in table or not table["busy"].any():
+        return None
+    recipes = ", ".join(table.loc[table["busy"].astype(bool), "recipe"].astype(str))
+    return (
+        f"busy machine: {recipes} ended with a load average above the machine's core count, "
+        "so other work slowed them; their seconds are not comparable with the other runs' "
+        "(the scores are unaffected)"
+    )
 
 
 def book_table() -> pd.DataFrame:

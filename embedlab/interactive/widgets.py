@@ -32,7 +32,14 @@ from transformers import TrainerCallback
 from ..errors import EmbedlabError, InputError
 from ..plots import plot_map, similarity_heatmap
 from ..profiles import Profile, get_profile
-from .dashboard import ALL, book_table, dashboard_figure, dashboard_filters, dashboard_table
+from .dashboard import (
+    ALL,
+    book_table,
+    busy_note,
+    dashboard_figure,
+    dashboard_filters,
+    dashboard_table,
+)
 from .explorers import (
     ITEM_SETS,
     PRETRAINED,
@@ -608,6 +615,8 @@ class ResultsDashboard(StaticView, widgets.VBox):
             outputs = [_text("no runs recorded for this choice yet: run a training notebook")]
         else:
             outputs = [_table(table.round(3))]
+            if note := busy_note(table):
+                outputs.append(_text(note))
             fig = dashboard_figure(table)
             outputs.append(_figure(fig))
         outputs += [_text("the book's STS-B validation scores:"), _table(book_table())]

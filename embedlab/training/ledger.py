@@ -28,6 +28,7 @@ from .ledger_schema import REQUIRED_KEYS, record_problems
 
 __all__ = [
     "BOOK_SCORES",
+    "busy_machine",
     "REQUIRED_KEYS",
     "ledger_path",
     "check_runs_dir",
@@ -228,6 +229,14 @@ def latest_run(recipe: str, *, profile: str | None = None, path: Path | None = N
     return None
 
 
+def busy_machine(record: dict[str, Any]) -> bool:
+    """Whether a run's time was measured on a busy machine: a load average above its core
+    count at the end of the run (other work then slowed it, so its seconds are not comparable
+    with other runs'). Records without the figures count as not busy."""
+    load, cores = record.get("load_average"), record.get("cores")
+    return load is not None and bool(cores) and load > cores
+
+
 def ledger_table(
     *,
     notebook: str | None = None,
@@ -240,6 +249,8 @@ def ledger_table(
     With ``latest_only`` the newest run of each (recipe, profile, seed) is kept, and the runs
     of one recipe under several seeds become one row: ``untrained``, ``trained`` and
     ``seconds`` are their means, ``trained_std`` the spread and ``seeds`` how many there were.
+    ``busy`` says whether a run ended on a busy machine (:func:`busy_machine`): its seconds
+    are then not comparable.
     """
     rows = []
     for r in read_ledger(path=path):
@@ -262,6 +273,7 @@ def ledger_table(
                 "peak_memory_mb": round(float(r["peak_memory_mb"])),
                 "seed": r.get("seed"),
                 "time": r.get("time", ""),
+                "busy": busy_machine(r),
             }
         )
     table = pd.DataFrame(rows)
@@ -284,6 +296,7 @@ def ledger_table(
         seconds=("seconds", "mean"),
         peak_memory_mb=("peak_memory_mb", "max"),
         time=("time", "last"),
+        busy=("busy", "any"),
     ).reset_index()
     summary["trained_std"] = summary["trained_std"].fillna(0.0)
     for column in ("untrained", "trained", "trained_std"):
@@ -303,6 +316,7 @@ def ledger_table(
         "seconds",
         "peak_memory_mb",
         "time",
+        "busy",
     ]
     summary = summary[order].sort_values("time", kind="stable")
     return summary.reset_index(drop=True)

@@ -66,3 +66,28 @@ def test_chart_has_untrained_trained_and_book_bars():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["untrained", "trained", "book"]
     assert len(ax.patches) == 3 * 2
     assert book_table().set_index("recipe").loc["mnr-soft", "spearman"] == 0.812
+
+
+def test_times_from_a_busy_machine_are_flagged_with_a_note():
+    from embedlab.interactive.dashboard import busy_note
+
+    idle = {**_record("02_softmax_loss", "softmax", "quick", 0.55), "load_average": 1.2, "cores": 2}
+    busy = {**_record("03_cosine_similarity_loss", "cosine", "quick", 0.6), "load_average": 5.8}
+    el.training.ledger.record_run(idle)
+    el.training.ledger.record_run({**busy, "cores": 2})
+    el.training.ledger.record_run(
+        _record("04_mnr_loss_and_hard_negatives", "mnr-soft", "quick", 0.6)
+    )
+    table = el.interactive.dashboard.dashboard_table()
+    assert dict(zip(table["recipe"], table["busy"], strict=True)) == {
+        "softmax": False,
+        "cosine": True,
+        "mnr-soft": False,  # an older record without the figures
+    }
+    note = busy_note(table)
+    assert note.startswith("busy machine: cosine ended with a load average above")
+    assert busy_note(table[table["recipe"] != "cosine"]) is None
+    panel = el.interactive.widgets.ResultsDashboard(show=False)
+    panel.update()
+    texts = [str(o) for o in panel.output.outputs]
+    assert any("busy machine: cosine" in t for t in texts)
