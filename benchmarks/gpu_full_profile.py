@@ -166,6 +166,7 @@ def measure_cross_encoder(path: str, data: Dataset, batch_size: int, steps: int,
             report_to="none",
             seed=FULL.seed,
             disable_tqdm=True,
+            dataloader_pin_memory=torch.cuda.is_available(),
         )
         model.model_card_data.widget = [{"text": "placeholder"}]
         trainer = CrossEncoderTrainer(

@@ -16,6 +16,7 @@ def _script(name: str):
     try:
         spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
         return module
     finally:
@@ -31,7 +32,9 @@ def test_the_gpu_benchmark_smoke_test_measures_every_kind_of_cell(tmp_path, caps
     assert [r["cell"] for r in info["rows"]] == cells
     for r in info["rows"]:
         assert r["seconds_per_step"] > 0 and r["measured_steps"] == 3
-        assert r["projected_s"] == pytest.approx(r["seconds_per_step"] * r["run_steps"], rel=1e-3)
+        assert r["projected_s"] == pytest.approx(
+            r["seconds_per_step"] * r["run_steps"], abs=0.05 + 5e-5 * r["run_steps"]
+        )
         assert r["peak_gb"] is None  # no GPU here
     steps = {r["cell"]: r["run_steps"] for r in info["rows"]}
     assert steps["softmax"] == 1563 and info["rows"][0]["book_t4_s"] == 372  # 50,000 rows / 32
