@@ -27,6 +27,7 @@ __all__ = [
     "stsb_evaluator",
     "evaluate_sts",
     "scores_before_training",
+    "forget_scores",
     "sts_scores",
     "pair_cosines",
     "pair_features",
@@ -148,6 +149,11 @@ def scores_before_training(
     if key not in _SCORED:
         _SCORED[key] = evaluate_sts(model, evaluator)
     return dict(_SCORED[key])
+
+
+def forget_scores() -> None:
+    """Forget the scores :func:`scores_before_training` remembered (e.g. between tests)."""
+    _SCORED.clear()
 
 
 def pair_cosines(

@@ -13,14 +13,17 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def offline_environment(tmp_path, monkeypatch):
-    """Every test runs offline, on the shared data, with its own runs folder."""
+    """Every test runs offline, on the shared data, with its own runs folder, and without
+    untrained scores remembered by an earlier test (embedlab.evaluation.scores_before_training)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     if "EMBEDLAB_DATA_DIR" not in os.environ:
         monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(SHARED_DATA))
     monkeypatch.setenv("EMBEDLAB_RUNS_DIR", str(tmp_path / "runs"))
+    from embedlab.evaluation import forget_scores
     from embedlab.sources import hub_reachable
 
     hub_reachable.cache_clear()
+    forget_scores()
     yield
     hub_reachable.cache_clear()
 
