@@ -58,17 +58,23 @@ def test_evaluation_runs_during_training(small_run):
     assert [h["step"] for h in evals] == [5, 10]
 
 
-def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standin):
-    """run_recipe takes the trainer's evaluation at the last step instead of scoring again;
-    the score is the one a fresh evaluation gives. At 7 steps with eval_steps 5 the trainer
-    evaluates at steps 5 and 7 (the end), so the evaluator runs 1 + 2 times, not 4."""
-    evaluator = stsb_evaluator(rows=list(range(300)))
+def _count_calls(evaluator) -> list[int]:
+    """Make ``evaluator`` append to the returned list each time it is called."""
     calls, plain = [], type(evaluator)
     evaluator.__class__ = type(
         "Counted",
         (plain,),
         {"__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)},
     )
+    return calls
+
+
+def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standin):
+    """run_recipe takes the trainer's evaluation at the last step instead of scoring again;
+    the score is the one a fresh evaluation gives. At 7 steps with eval_steps 5 the trainer
+    evaluates at steps 5 and 7 (the end), so the evaluator runs 1 + 2 times, not 4."""
+    evaluator = stsb_evaluator(rows=list(range(300)))
+    calls = _count_calls(evaluator)
     result = el.run_recipe(
         notebook="t",
         recipe="once",
@@ -174,12 +180,7 @@ def test_untrained_scores_are_remembered_by_the_models_weights(standin):
     from embedlab.evaluation import scores_before_training
 
     evaluator = stsb_evaluator(rows=list(range(200)))
-    calls, plain = [], type(evaluator)
-    evaluator.__class__ = type(
-        "Counted",
-        (plain,),
-        {"__call__": lambda self, *a, **k: calls.append(1) or plain.__call__(self, *a, **k)},
-    )
+    calls = _count_calls(evaluator)
     first = scores_before_training(el.load_base_model(TINY), evaluator)
     again = scores_before_training(el.load_base_model(TINY), evaluator)  # a fresh copy
     assert (
