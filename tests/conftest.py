@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,10 @@ def offline_environment(tmp_path, monkeypatch):
     if "EMBEDLAB_DATA_DIR" not in os.environ:
         monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(SHARED_DATA))
     monkeypatch.setenv("EMBEDLAB_RUNS_DIR", str(tmp_path / "runs"))
+    # an empty reference ledger: a test sees the runs it makes (tests of the shipped
+    # reference point EMBEDLAB_REFERENCE_DIR back at it)
+    monkeypatch.setenv("EMBEDLAB_REFERENCE_DIR", str(tmp_path / "reference"))
+    monkeypatch.delenv("EMBEDLAB_ALL_SEEDS", raising=False)
     from embedlab.evaluation import forget_scores
     from embedlab.sources import hub_reachable
 
@@ -37,30 +42,12 @@ def standin():
 
 
 # --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
-# Each notebook runs in one kernel, so all its cells must go to the same worker, in order.
-# Notebooks 03 and 04 form one chain (04 reads the cosine seeds 03 wrote to the ledger).
-# 04 also prints the spread of 02's softmax seeds in a checked cell, so 02 must have
-# recorded all three before 04 gets there (about 35 minutes into the chain): 02 (about
-# 19 minutes) must start at once on the other worker. `--dist loadgroup` hands out the
-# largest groups first, so 02 shares a group with 06 (02's cells first, by collection
-# order), which makes it larger than the chain; when 06 alone was larger than 02 and grew to
-# 13 minutes, 02 started too late and 04 printed two softmax seeds instead of three. Every
-# other notebook is a group of its own. If 03 reaches its comparison first,
-# el.training.recipes.ensure_recorded trains the same seed-42 softmax run it would have read.
+# Each notebook runs in one kernel, so all its cells go to the same worker, in order; the
+# notebooks themselves are independent (each reads the seeds and recipes it does not train
+# from the reference ledger, embedlab/reference/), so any order and any worker will do, and
+# each notebook's kernel starts with a runs folder of its own.
 # Under xdist each worker's PyTorch (and each kernel it starts) uses one thread, so that two
 # workers share two cores without oversubscribing them.
-NOTEBOOK_GROUPS = {"03_": "chain", "04_": "chain", "02_": "02-then-06", "06_": "02-then-06"}
-
-
-def notebook_group(path: Path) -> str:
-    """The xdist group of a notebook: a shared name above, else the notebook's own name."""
-    if path.parent.name == "notebooks":
-        for prefix, group in NOTEBOOK_GROUPS.items():
-            if path.name.startswith(prefix):
-                return group
-    return path.stem
-
-
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["MKL_NUM_THREADS"] = "1"
@@ -71,8 +58,23 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    """Notebook cells: marked ``notebook`` (``-m notebook`` or ``-m "not notebook"`` picks a
+    lane) and kept together on one worker."""
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix != ".ipynb":
             continue
-        item.add_marker(pytest.mark.xdist_group(notebook_group(path)))
+        item.add_marker(pytest.mark.notebook)
+        item.add_marker(pytest.mark.xdist_group(path.stem))
+
+
+_STARTED_NOTEBOOKS: set[Path] = set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before a notebook's first cell starts its kernel: a fresh runs folder of its own."""
+    path = Path(str(item.fspath))
+    if path.suffix == ".ipynb" and path not in _STARTED_NOTEBOOKS:
+        _STARTED_NOTEBOOKS.add(path)
+        os.environ["EMBEDLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix=f"embedlab-runs-{path.stem}-")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import distributed, ledger, ledger_schema, progress, recipes, run, seeds
+from . import distributed, ledger, ledger_schema, progress, recipes, reference, run, seeds
 from .ledger import (
     BOOK_SCORES,
     check_runs_dir,
@@ -12,6 +12,7 @@ from .ledger import (
     record_run,
 )
 from .recipes import RECIPES, ensure_recorded, run_book_recipe
+from .reference import check_live
 from .run import (
     PeakMemory,
     RunResult,
@@ -22,7 +23,7 @@ from .run import (
     run_recipe,
     train_model,
 )
-from .seeds import SEEDS, seed_spread, spread, verdict
+from .seeds import SEEDS, live_seeds, seed_spread, spread, verdict
 
 __all__ = [
     "distributed",
@@ -30,6 +31,7 @@ __all__ = [
     "ledger_schema",
     "progress",
     "recipes",
+    "reference",
     "run",
     "seeds",
     "BOOK_SCORES",
@@ -50,6 +52,8 @@ __all__ = [
     "run_recipe",
     "train_model",
     "SEEDS",
+    "check_live",
+    "live_seeds",
     "seed_spread",
     "spread",
     "verdict",

@@ -243,17 +243,30 @@ def ledger_table(
     profile: str | None = None,
     latest_only: bool = True,
     path: Path | None = None,
+    reference: bool = False,
 ) -> pd.DataFrame:
     """The ledger as a table beside the book's scores, filtered by notebook and profile.
 
     With ``latest_only`` the newest run of each (recipe, profile, seed) is kept, and the runs
     of one recipe under several seeds become one row: ``untrained``, ``trained`` and
-    ``seconds`` are their means, ``trained_std`` the spread and ``seeds`` how many there were.
-    ``busy`` says whether a run ended on a busy machine (:func:`busy_machine`): its seconds
-    are then not comparable.
+    ``seconds`` are their means, ``trained_std`` the spread, ``seeds`` how many there were
+    and ``live`` how many of them this runs folder trained. With ``reference`` (and a
+    ``profile``) the seeds this folder lacks come from the reference ledger
+    (:mod:`embedlab.training.reference`). ``busy`` says whether a run ended on a busy machine
+    (:func:`busy_machine`): its seconds are then not comparable.
     """
+    records = [{**r, "source": "live"} for r in read_ledger(path=path)]
+    if reference and profile:
+        from .reference import read_reference  # it reads through this module
+
+        held = {(r.get("recipe"), r.get("profile"), r.get("seed")) for r in records}
+        records = [
+            {**r, "source": "reference"}
+            for r in read_reference(profile)
+            if (r.get("recipe"), r.get("profile"), r.get("seed")) not in held
+        ] + records
     rows = []
-    for r in read_ledger(path=path):
+    for r in records:
         if notebook and r.get("notebook") != notebook:
             continue
         if profile and r.get("profile") != profile:
@@ -274,6 +287,7 @@ def ledger_table(
                 "seed": r.get("seed"),
                 "time": r.get("time", ""),
                 "busy": busy_machine(r),
+                "live": r["source"] == "live",
             }
         )
     table = pd.DataFrame(rows)
@@ -297,6 +311,7 @@ def ledger_table(
         peak_memory_mb=("peak_memory_mb", "max"),
         time=("time", "last"),
         busy=("busy", "any"),
+        live=("live", "sum"),
     ).reset_index()
     summary["trained_std"] = summary["trained_std"].fillna(0.0)
     for column in ("untrained", "trained", "trained_std"):
@@ -312,6 +327,7 @@ def ledger_table(
         "trained",
         "trained_std",
         "seeds",
+        "live",
         "book",
         "seconds",
         "peak_memory_mb",

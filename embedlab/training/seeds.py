@@ -3,10 +3,14 @@
 One training run is one draw: another seed (another initialisation of the loss's head,
 another order of batches, other random negatives) gives another score. A gap between two
 recipes means something only when it is larger than the scatter of each. The suite trains
-every recipe it compares under :data:`SEEDS` and reads the results back from the ledger.
+every recipe it compares under :data:`SEEDS` and reads the results back from the ledger. The
+first seed is trained live; the others come from the reference ledger
+(:mod:`embedlab.training.reference`) unless this runs folder holds them too.
 
+>>> live_seeds("cosine", "quick")                # (42,): the others are in the reference
 >>> a = seed_spread("cosine", "quick")          # Spread of the trained STS-B Spearman
 >>> str(a)                                       # '0.512 ± 0.004 (3 seeds: 0.508-0.517)'
+>>> a.origin           # 'seed 42 trained here; seeds 43, 44 from the reference ledger'
 >>> verdict({"cosine": a, "softmax": seed_spread("softmax", "quick")})
 """
 
@@ -18,8 +22,9 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from .ledger import read_ledger
+from .reference import reference_records
 
-__all__ = ["SEEDS", "Spread", "spread", "seed_records", "seed_spread", "verdict"]
+__all__ = ["SEEDS", "Spread", "spread", "live_seeds", "seed_records", "seed_spread", "verdict"]
 
 SEEDS: tuple[int, ...] = (42, 43, 44)  # the profile's seed first, then two more
 
@@ -29,6 +34,30 @@ class Spread:
     """Scores of one recipe over several seeds."""
 
     values: tuple[float, ...]
+    # where each value came from, by seed: "live" (this runs folder) or "reference"
+    sources: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def origin(self) -> str:
+        """Which seeds were trained here and which come from the reference ledger."""
+        if not self.sources:
+            return f"{len(self.values)} values"
+        parts = []
+        for kind, words in (("live", "trained here"), ("reference", "from the reference ledger")):
+            seeds = [str(seed) for seed, source in self.sources if source == kind]
+            if seeds:
+                parts.append(f"seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)} {words}")
+        return "; ".join(parts)
+
+    def per_seed(self) -> str:
+        """One line per seed: its value and where it came from."""
+        if not self.sources:
+            return "\n".join(f"{value:.3f}" for value in self.values)
+        words = {"live": "trained here", "reference": "reference ledger"}
+        return "\n".join(
+            f"seed {seed}: {value:.3f} ({words.get(source, source)})"
+            for (seed, source), value in zip(self.sources, self.values)
+        )
 
     @property
     def mean(self) -> float:
@@ -63,10 +92,25 @@ def spread(values: Sequence[float]) -> Spread:
     return Spread(values)
 
 
+def live_seeds(recipe: str, profile: str) -> tuple[int, ...]:
+    """The seeds of ``recipe`` to train now: the first of :data:`SEEDS` when the reference
+    ledger holds the others, else all of them (``EMBEDLAB_ALL_SEEDS=1``, or a profile with no
+    reference, such as the full one)."""
+    held = reference_records(recipe, profile)
+    return SEEDS[:1] if all(seed in held for seed in SEEDS[1:]) else SEEDS
+
+
 def seed_records(
-    recipe: str, profile: str, *, notebook: str | None = None, seeds: Sequence[int] = SEEDS
+    recipe: str,
+    profile: str,
+    *,
+    notebook: str | None = None,
+    seeds: Sequence[int] = SEEDS,
+    reference: bool = True,
 ) -> dict[int, dict]:
-    """The newest ledger record of ``recipe`` for each of ``seeds`` that has one."""
+    """The newest ledger record of ``recipe`` for each of ``seeds`` that has one; a seed this
+    runs folder has not trained comes from the reference ledger (unless ``reference=False``).
+    Each record carries ``"source"``: ``"live"`` or ``"reference"``."""
     found: dict[int, dict] = {}
     for record in read_ledger():
         if record.get("recipe") != recipe or record.get("profile") != profile:
@@ -75,7 +119,12 @@ def seed_records(
             continue
         seed = record.get("seed")
         if isinstance(seed, int) and seed in seeds:
-            found[seed] = record  # later records replace earlier ones
+            found[seed] = {**record, "source": "live"}  # later records replace earlier ones
+    if reference:
+        stored = reference_records(recipe, profile, notebook=notebook)
+        for seed in seeds:
+            if seed not in found and seed in stored:
+                found[seed] = {**stored[seed], "source": "reference"}
     return found
 
 
@@ -94,17 +143,18 @@ def seed_spread(
     :class:`InputError` when no seed of ``recipe`` is recorded.
     """
     records = seed_records(recipe, profile, notebook=notebook, seeds=seeds)
-    values = [
-        r[field][key]
-        for _, r in sorted(records.items())
+    found = [
+        (seed, r[field][key], r["source"])
+        for seed, r in sorted(records.items())
         if isinstance(r.get(field), dict) and key in r[field]
     ]
-    if not values:
+    if not found:
         raise InputError(
             f"the ledger has no {profile!r} run of {recipe!r} with seed in {list(seeds)}; "
             "train it first (its notebook, or el.training.run_book_recipe)"
         )
-    return spread(values)
+    values = spread([value for _, value, _ in found]).values
+    return Spread(values, tuple((seed, source) for seed, _, source in found))
 
 
 def verdict(arms: Mapping[str, Spread]) -> str:

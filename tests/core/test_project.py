@@ -158,20 +158,19 @@ def test_ci_runs_the_readme_commands():
         assert command in readme and command in ci
 
 
-def test_02_and_the_chain_are_the_first_notebook_groups_handed_out():
-    """xdist (--dist loadgroup) hands out the largest groups first, one to each worker: the
-    group holding 02 and the 03-04 chain must be those two, so that 02 has recorded its
-    softmax seeds before 04 prints their spread (tests/conftest.py)."""
-    spec = importlib.util.spec_from_file_location("top_conftest", REPO / "tests" / "conftest.py")
-    top_conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(top_conftest)  # not `import conftest`: tests/hub has one too
-    notebook_group = top_conftest.notebook_group
+TRAINING_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] in {"02", "03", "04", "05", "06", "07"}]
 
-    sizes: dict[str, int] = {}
-    for path in [*NOTEBOOKS, *sorted(SOLUTIONS.glob("*.ipynb"))]:
-        cells = nbformat.read(path, as_version=4).cells
-        group = notebook_group(path)
-        sizes[group] = sizes.get(group, 0) + sum(c.cell_type == "code" for c in cells)
-    largest = sorted(sizes, key=sizes.get, reverse=True)[:2]
-    assert set(largest) == {notebook_group(NOTEBOOKS[2]), "chain"}, sizes
-    assert notebook_group(NOTEBOOKS[2]) != "chain" and NOTEBOOKS[2].name.startswith("02_")
+
+@pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.stem)
+def test_training_notebook_checks_its_live_seeds_against_the_reference(path):
+    """A checked cell prints check_live for the seeds trained live, so a stale reference ledger
+    fails the notebook's test; the seed loops ask live_seeds which seeds to train."""
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert any("NBVAL_CHECK_OUTPUT" in s and "check_live(" in s for s in cells), path.name
+    assert any("live_seeds(" in s for s in cells), path.name
+
+
+def test_no_notebook_waits_for_another():
+    """tests/conftest.py orders no notebooks: each is a group of its own."""
+    text = (REPO / "tests" / "conftest.py").read_text()
+    assert "xdist_group(path.stem)" in text and "chain" not in text

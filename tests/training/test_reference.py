@@ -1,0 +1,159 @@
+"""The reference ledger: seeds read instead of trained, checked against the live seed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import embedlab as el
+from embedlab.training import reference, seeds
+from embedlab.training.ledger_schema import record_problems
+
+SHIPPED = reference.SHIPPED_DIR / "quick.jsonl"
+
+
+def _record(recipe, seed, trained, *, target=None, notebook="03_cosine_similarity_loss"):
+    record = {
+        "notebook": notebook,
+        "recipe": recipe,
+        "profile": "quick",
+        "base_model": "embedlab-bert-4x128",
+        "n_train": 10,
+        "steps": 5,
+        "seconds": 1.0,
+        "peak_memory_mb": 1.0,
+        "untrained": {"spearman_cosine": 0.4},
+        "trained": {"spearman_cosine": trained},
+        "model_path": "",
+        "seed": seed,
+    }
+    if target is not None:
+        record["trained_target"] = {"spearman_cosine": target}
+    return record
+
+
+@pytest.fixture
+def stored(tmp_path, monkeypatch):
+    """A reference ledger of three cosine seeds in a folder of the test's own."""
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    records = [_record("cosine", 42, 0.55), _record("cosine", 43, 0.56), _record("cosine", 44, 0.57)]
+    (folder / "quick.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    monkeypatch.setenv(reference.REFERENCE_DIR_ENV, str(folder))
+    return folder / "quick.jsonl"
+
+
+def test_only_the_first_seed_is_live_when_the_reference_holds_the_others(stored, monkeypatch):
+    assert seeds.live_seeds("cosine", "quick") == (42,)
+    assert seeds.live_seeds("softmax", "quick") == seeds.SEEDS  # not in the reference
+    assert seeds.live_seeds("cosine", "full") == seeds.SEEDS  # no full reference
+    monkeypatch.setenv(reference.ALL_SEEDS_ENV, "1")
+    assert seeds.live_seeds("cosine", "quick") == seeds.SEEDS
+
+
+def test_a_spread_takes_live_seeds_first_and_the_rest_from_the_reference(stored):
+    el.training.ledger.record_run(_record("cosine", 42, 0.5512))
+    spread = seeds.seed_spread("cosine", "quick")
+    assert spread.values == (0.5512, 0.56, 0.57)
+    assert spread.origin == "seed 42 trained here; seeds 43, 44 from the reference ledger"
+    assert spread.per_seed().splitlines()[0] == "seed 42: 0.551 (trained here)"
+    table = el.ledger_table(profile="quick", reference=True)
+    row = table[table.recipe == "cosine"].iloc[0]
+    assert (row.seeds, row.live) == (3, 1) and row.trained == pytest.approx(0.5604, abs=1e-4)
+    assert el.ledger_table(profile="quick").iloc[0].seeds == 1  # without the reference
+
+
+def test_the_live_seed_agrees_with_its_reference_record(stored):
+    check = reference.check_live(_record("cosine", 42, 0.5510))
+    assert check and "agrees with the reference ledger (within 0.002)" in str(check)
+
+
+def test_an_edited_reference_record_fails_the_check_and_names_the_command(stored):
+    live = _record("cosine", 42, 0.55)
+    assert reference.check_live(live)
+    text = stored.read_text().replace('"spearman_cosine": 0.55}', '"spearman_cosine": 0.553}', 1)
+    stored.write_text(text)
+    check = reference.check_live(live)
+    assert not check
+    assert "trained spearman_cosine 0.5500 live, 0.5530 in the reference" in str(check)
+    assert reference.REMAKE_COMMAND in str(check)
+
+
+def test_other_settings_fail_the_check_even_with_the_same_score(stored):
+    check = reference.check_live({**_record("cosine", 42, 0.55), "steps": 6})
+    assert not check and "steps 6 live, 5 in the reference" in str(check)
+
+
+def test_without_a_reference_record_the_check_passes_and_says_so(stored, monkeypatch):
+    assert "has no record of it" in str(reference.check_live(_record("softmax", 42, 0.5)))
+    monkeypatch.setenv(reference.ALL_SEEDS_ENV, "yes")
+    assert "every seed is live" in str(reference.check_live(_record("cosine", 42, 0.1)))
+
+
+def test_ensure_recorded_reads_the_reference_before_training(stored, monkeypatch):
+    monkeypatch.setattr(
+        el.training.recipes, "run_book_recipe", lambda *a, **k: pytest.fail("trained")
+    )
+    record = el.training.recipes.ensure_recorded("cosine", el.profiles.QUICK)
+    assert record["trained"]["spearman_cosine"] == 0.55
+
+
+# --- the shipped reference ------------------------------------------------------------------
+
+
+@pytest.fixture
+def shipped(monkeypatch):
+    monkeypatch.delenv(reference.REFERENCE_DIR_ENV)
+    return reference.read_reference("quick")
+
+
+def test_the_shipped_reference_holds_three_seeds_of_every_recipe_and_where_it_was_made(shipped):
+    assert len(shipped) == len(SHIPPED.read_text().splitlines())  # no line skipped
+    by_recipe: dict[str, set[int]] = {}
+    for record in shipped:
+        assert not record_problems(record)
+        made = record["made_with"]
+        assert made["cores"] and made["torch_threads"] and made["cpu"]
+        assert {"torch", "sentence-transformers", "transformers"} <= set(made["versions"])
+        assert record["model_path"] == ""
+        by_recipe.setdefault(record["recipe"], set()).add(record["seed"])
+    three = {recipe for recipe, held in by_recipe.items() if set(seeds.SEEDS) <= held}
+    assert len(three) >= 8, by_recipe
+    assert not re.search(r'"/(root|tmp|home|Users)/', SHIPPED.read_text())
+
+
+def _notebook_recipes() -> set[str]:
+    """Every recipe a notebook asks live_seeds about, by its literal name."""
+    names = set()
+    for path in sorted((reference.SHIPPED_DIR.parents[1] / "notebooks").glob("0*.ipynb")):
+        text = "".join(
+            "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+        )
+        names |= set(re.findall(r'live_seeds\("([\w-]+)"', text))
+    return names
+
+
+def test_every_recipe_a_notebook_reads_has_three_reference_seeds(shipped):
+    wanted = _notebook_recipes() | {"softmax", "cosine", "mnr-soft", "mnr-easy", "mnr-batch8"}
+    assert len(wanted) >= 8
+    for recipe in wanted:
+        assert seeds.live_seeds(recipe, "quick") == (42,), recipe
+
+
+def test_the_lessons_that_the_reference_shows(shipped):
+    """What the notebooks tell, from the reference alone (seed 42's untrained base)."""
+
+    def s(recipe, field="trained"):
+        return seeds.seed_spread(recipe, "quick", field=field)
+
+    base = reference.reference_records("cosine", "quick")[42]["untrained"]["spearman_cosine"]
+    assert s("cosine").mean >= base + 0.03
+    assert seeds.verdict({r: s(r) for r in ("softmax", "cosine", "mnr-soft")}) == (
+        "mnr-soft > cosine > softmax"
+    )
+    assert s("augsbert-given").low > s("augsbert-gold").high
+    assert s("tsdae").low > base
+    adapted = s("tsdae-then-supervised", "trained_target")
+    assert adapted.low > s("supervised-only", "trained_target").high
