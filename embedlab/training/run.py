@@ -29,6 +29,7 @@ from sentence_transformers import (
     SentenceTransformerTrainingArguments,
 )
 from sentence_transformers.base.sampler import BatchSamplers
+from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
 from transformers import TrainerCallback, set_seed
@@ -70,6 +71,7 @@ __all__ = [
     "recorded_run",
     "free_memory",
     "record_cross_encoder",
+    "target_scores",
 ]
 
 log = logging.getLogger(__name__)
@@ -304,8 +306,10 @@ def run_recipe(
         profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
             no_duplicates or max_steps for this run only, or pass ``callbacks`` to the trainer.
         evaluator: defaults to STS-B validation.
-        target_evaluator: a second evaluation (e.g. a target domain), scored before and
-            after training and recorded as ``untrained_target`` / ``trained_target``.
+        target_evaluator: a second evaluation (e.g. a target domain, or pair classification),
+            scored before and after training and recorded as ``untrained_target`` /
+            ``trained_target`` (:func:`target_scores`: Spearman and Pearson for an STS
+            evaluator, its cosine metrics such as ``cosine_ap`` for another).
         extra: more keys for the ledger record.
 
     Launched several times over (``torchrun``, ``accelerate launch``), it trains data-parallel;
@@ -332,13 +336,17 @@ def run_recipe(
     untrained = _scores_before(model, evaluator)
     target = {}
     if target_evaluator is not None:
-        target["untrained_target"] = _scores_before(model, target_evaluator)
+        target["untrained_target"] = (
+            _scores_before(model, target_evaluator)
+            if isinstance(target_evaluator, EmbeddingSimilarityEvaluator)
+            else _evaluate_shared(model, target_evaluator, pick=target_scores)
+        )
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
     )
     trained = _scores_at_end(history, steps, evaluator) or _evaluate_shared(model, evaluator)
     if target_evaluator is not None:
-        target["trained_target"] = _evaluate_shared(model, target_evaluator)
+        target["trained_target"] = _evaluate_shared(model, target_evaluator, pick=target_scores)
     result = RunResult(
         recipe=recipe,
         untrained=untrained,
@@ -498,11 +506,25 @@ def _scores_before(model: SentenceTransformer, evaluator) -> dict[str, float]:
     return scores_before_training(model, evaluator)
 
 
-def _evaluate_shared(model: SentenceTransformer, evaluator) -> dict[str, float]:
-    """STS-B scores; under a launcher the main process scores while the others help encode
-    (they get ``{}``)."""
+def target_scores(metrics: dict[str, float], name: str) -> dict[str, float]:
+    """What a target evaluation records: Spearman and Pearson on cosine when it reports them
+    (an STS evaluator), else each of its cosine metrics (``cosine_ap``, ``cosine_f1``...)."""
+    picked = sts_scores(metrics, name)
+    if picked:
+        return picked
+    prefix = f"{name}_cosine_"
+    return {
+        key.removeprefix(f"{name}_"): round(float(value), 4)
+        for key, value in metrics.items()
+        if key.startswith(prefix) and isinstance(value, int | float)
+    }
+
+
+def _evaluate_shared(model: SentenceTransformer, evaluator, *, pick=sts_scores) -> dict[str, float]:
+    """STS-B scores (or what ``pick`` takes from the evaluator's metrics); under a launcher
+    the main process scores while the others help encode (they get ``{}``)."""
     with distributed_evaluation(model) as runs_here:
-        return sts_scores(evaluator(model), evaluator.name) if runs_here else {}
+        return pick(evaluator(model), evaluator.name) if runs_here else {}
 
 
 def record_evaluation(

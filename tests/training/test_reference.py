@@ -39,7 +39,11 @@ def stored(tmp_path, monkeypatch):
     """A reference ledger of three cosine seeds in a folder of the test's own."""
     folder = tmp_path / "reference"
     folder.mkdir()
-    records = [_record("cosine", 42, 0.55), _record("cosine", 43, 0.56), _record("cosine", 44, 0.57)]
+    records = [
+        _record("cosine", 42, 0.55),
+        _record("cosine", 43, 0.56),
+        _record("cosine", 44, 0.57),
+    ]
     (folder / "quick.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     monkeypatch.setenv(reference.REFERENCE_DIR_ENV, str(folder))
     return folder / "quick.jsonl"
@@ -129,7 +133,9 @@ def _notebook_recipes() -> set[str]:
     names = set()
     for path in sorted((reference.SHIPPED_DIR.parents[1] / "notebooks").glob("0*.ipynb")):
         text = "".join(
-            "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+            "".join(c["source"])
+            for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code"
         )
         names |= set(re.findall(r'live_seeds\("([\w-]+)"', text))
     return names
@@ -157,3 +163,21 @@ def test_the_lessons_that_the_reference_shows(shipped):
     assert s("tsdae").low > base
     adapted = s("tsdae-then-supervised", "trained_target")
     assert adapted.low > s("supervised-only", "trained_target").high
+
+
+def test_a_target_evaluation_records_sts_scores_or_its_cosine_metrics():
+    from embedlab.training.run import target_scores
+
+    sts = {"captions_spearman_cosine": 0.51234, "captions_pearson_cosine": 0.5}
+    assert target_scores(sts, "captions") == {"spearman_cosine": 0.5123, "pearson_cosine": 0.5}
+    pairs = {"nli-pairs_cosine_ap": 0.78512, "nli-pairs_cosine_f1": 0.7, "nli-pairs_dot_ap": 0.1}
+    assert target_scores(pairs, "nli-pairs") == {"cosine_ap": 0.7851, "cosine_f1": 0.7}
+
+
+def test_a_target_score_that_moved_fails_the_check(stored):
+    text = stored.read_text().splitlines()
+    first = json.loads(text[0]) | {"trained_target": {"cosine_ap": 0.785}}
+    stored.write_text("\n".join([json.dumps(first), *text[1:]]) + "\n")
+    live = _record("cosine", 42, 0.55) | {"trained_target": {"cosine_ap": 0.790}}
+    check = reference.check_live(live)
+    assert not check and "trained_target cosine_ap 0.7900 live, 0.7850" in str(check)
