@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from .ledger import read_ledger
-from .reference import reference_records
+from .reference import all_seeds_live, reference_records
 
 __all__ = ["SEEDS", "Spread", "spread", "live_seeds", "seed_records", "seed_spread", "verdict"]
 
@@ -96,6 +96,8 @@ def live_seeds(recipe: str, profile: str) -> tuple[int, ...]:
     """The seeds of ``recipe`` to train now: the first of :data:`SEEDS` when the reference
     ledger holds the others, else all of them (``EMBEDLAB_ALL_SEEDS=1``, or a profile with no
     reference, such as the full one)."""
+    if all_seeds_live():
+        return SEEDS
     held = reference_records(recipe, profile)
     return SEEDS[:1] if all(seed in held for seed in SEEDS[1:]) else SEEDS
 
