@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="PyTorch threads the notebooks ran with (default: this process's)",
     )
+    parser.add_argument(
+        "--commit", help="with --from-runs: the commit that run was made at (default: this one)"
+    )
     parser.add_argument("--out", type=Path, help="default embedlab/reference/<profile>.jsonl")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
     args = parser.parse_args(argv)
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         **machine(),
         "torch_threads": args.threads or torch.get_num_threads(),
         "versions": versions(),
-        "commit": commit(),
+        "commit": args.commit or commit(),
     }
     made = reference_records(runs, args.profile, stamp, args.notebooks)
     if not made:
