@@ -5,8 +5,9 @@ Not a test. For each notebook: wall time, its slowest cells, the kernel's peak m
 the load average at start and end (another job on the machine makes times incomparable).
 The stored notebooks are not changed (each is executed in memory and thrown away) unless
 ``--write`` asks to store the executed notebook, outputs and all: one run then both measures
-the notebooks and refreshes what a reader sees before running them. The notebooks share one
-fresh runs folder (``EMBEDLAB_RUNS_DIR``, unless set), as a learner's run in order does.
+the notebooks and refreshes what a reader sees before running them. Each notebook gets a
+fresh runs folder of its own (``EMBEDLAB_RUNS_DIR``), as in the tests: no notebook reads what
+another trained (``--runs DIR`` shares one folder instead, as a learner's run in order does).
 
     python benchmarks/run_notebooks.py                       # every notebook, quick profile
     python benchmarks/run_notebooks.py --notebooks 00 01     # some; the others' rows are kept
@@ -175,9 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
     parser.add_argument("--write", action="store_true", help="store the executed notebooks")
+    parser.add_argument("--runs", type=Path, help="one runs folder for all (default: one each)")
     args = parser.parse_args(argv)
     os.environ["EMBEDLAB_PROFILE"] = args.profile  # the kernels inherit it
-    os.environ.setdefault("EMBEDLAB_RUNS_DIR", tempfile.mkdtemp(prefix="embedlab-runs-"))
+    if args.runs:
+        os.environ["EMBEDLAB_RUNS_DIR"] = str(args.runs)
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
         paths = [p for p in paths if p.name[:2] in args.notebooks]
@@ -187,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     table |= {"profile": args.profile, "machine": machine()}
     for path in paths:
         print(f"{path.stem} ...", flush=True)
+        if not args.runs:
+            os.environ["EMBEDLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix=f"embedlab-runs-{path.stem}-")
         table["notebooks"][path.stem] = row = run_notebook(path, args.timeout, args.write)
         print(f"  {row['seconds']:g} s, peak {row['peak_memory_mb']} MB, load {row['load_end']}")
         out.write_text(json.dumps(table, indent=1) + "\n")  # after each: a long run keeps its rows
