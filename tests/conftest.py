@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,42 +38,3 @@ def standin():
     import embedlab as el
 
     return el.load_base_model(el.profiles.QUICK)
-
-
-# --- parallel runs (pytest -n 2, pytest-xdist) -------------------------------------------
-# Each notebook runs in one kernel, so all its cells go to the same worker, in order; the
-# notebooks themselves are independent (each reads the seeds and recipes it does not train
-# from the reference ledger, embedlab/reference/), so any order and any worker will do, and
-# each notebook's kernel starts with a runs folder of its own.
-# Under xdist each worker's PyTorch (and each kernel it starts) uses one thread, so that two
-# workers share two cores without oversubscribing them.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ["OMP_NUM_THREADS"] = "1"
-    os.environ["MKL_NUM_THREADS"] = "1"
-    # UMAP's numba threads would otherwise stay busy after a map and slow every later
-    # one-thread PyTorch step about eightfold (measured: 40 steps 77 s instead of 12 s).
-    os.environ["NUMBA_NUM_THREADS"] = "1"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Notebook cells: marked ``notebook`` (``-m notebook`` or ``-m "not notebook"`` picks a
-    lane) and kept together on one worker."""
-    for item in items:
-        path = Path(str(item.fspath))
-        if path.suffix != ".ipynb":
-            continue
-        item.add_marker(pytest.mark.notebook)
-        item.add_marker(pytest.mark.xdist_group(path.stem))
-
-
-_STARTED_NOTEBOOKS: set[Path] = set()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    """Before a notebook's first cell starts its kernel: a fresh runs folder of its own."""
-    path = Path(str(item.fspath))
-    if path.suffix == ".ipynb" and path not in _STARTED_NOTEBOOKS:
-        _STARTED_NOTEBOOKS.add(path)
-        os.environ["EMBEDLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix=f"embedlab-runs-{path.stem}-")

@@ -171,6 +171,8 @@ def test_training_notebook_checks_its_live_seeds_against_the_reference(path):
 
 
 def test_no_notebook_waits_for_another():
-    """tests/conftest.py orders no notebooks: each is a group of its own."""
-    text = (REPO / "tests" / "conftest.py").read_text()
+    """The root conftest.py, loaded by either lane, orders no notebooks: each is a group of
+    its own; tests/conftest.py holds no notebook hooks."""
+    text = (REPO / "conftest.py").read_text()
     assert "xdist_group(path.stem)" in text and "chain" not in text
+    assert "xdist_group" not in (REPO / "tests" / "conftest.py").read_text()
