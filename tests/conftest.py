@@ -38,3 +38,28 @@ def standin():
     import embedlab as el
 
     return el.load_base_model(el.profiles.QUICK)
+
+
+def ledger_record(recipe: str = "cosine", seed: int | None = 42, trained: float = 0.5, **fields):
+    """A valid ledger record of ``recipe`` with small made-up numbers; ``fields`` set any key."""
+    return {
+        "notebook": "03_cosine_similarity_loss",
+        "recipe": recipe,
+        "profile": "quick",
+        "base_model": "embedlab-bert-4x128",
+        "n_train": 10,
+        "steps": 5,
+        "seconds": 1.0,
+        "peak_memory_mb": 1.0,
+        "untrained": {"spearman_cosine": 0.4},
+        "trained": {"spearman_cosine": trained},
+        "model_path": "",
+        "seed": seed,
+        **fields,
+    }
+
+
+@pytest.fixture
+def make_record():
+    """:func:`ledger_record`, for tests that write ledgers."""
+    return ledger_record

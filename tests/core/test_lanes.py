@@ -27,26 +27,24 @@ def test_each_notebook_gets_a_fresh_runs_folder_and_the_notebook_marker(tmp_path
             )
             nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / f"{name}.ipynb")
         env = {**os.environ, "LANE_OUT": str(out), "EMBEDLAB_RUNS_DIR": str(tmp_path / "shared")}
-        command = [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-q"]
-        run = subprocess.run(
-            [*command, "-m", "notebook", str(folder)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+
+        def pytest_on_folder(marker: str) -> subprocess.CompletedProcess:
+            command = [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-q"]
+            return subprocess.run(
+                [*command, "-m", marker, str(folder)],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+
+        run = pytest_on_folder("notebook")
         assert run.returncode == 0, run.stdout[-2000:]
         assert "2 passed" in run.stdout
         seen = out.read_text().split()
         assert len(seen) == 2 and len(set(seen)) == 2 and str(tmp_path / "shared") not in seen
         assert "aa_first" in Path(seen[0]).name and "bb_second" in Path(seen[1]).name
-        skipped = subprocess.run(
-            [*command, "-m", "not notebook", str(folder)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        skipped = pytest_on_folder("not notebook")
         assert "2 deselected" in skipped.stdout, skipped.stdout[-2000:]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -62,39 +62,39 @@ def test_the_overhead_benchmark_writes_its_paired_ratios(tmp_path):
     assert "median" in (tmp_path / "overhead-quick.md").read_text()
 
 
-def _ledger_line(notebook, recipe, seed, trained, profile="quick"):
-    return {
-        "notebook": notebook,
-        "recipe": recipe,
-        "profile": profile,
-        "base_model": "b",
-        "n_train": 4,
-        "steps": 2,
-        "seconds": 1.0,
-        "peak_memory_mb": 1.0,
-        "untrained": {"spearman_cosine": 0.4},
-        "trained": {"spearman_cosine": trained},
-        "model_path": "/tmp/somewhere/models/x",
-        "seed": seed,
-    }
-
-
-def test_the_reference_is_written_from_a_runs_folder_stamped_and_without_paths(tmp_path):
+def test_the_reference_is_written_from_a_runs_folder_stamped_and_without_paths(
+    tmp_path, make_record
+):
     make_reference = _script("make_reference")
     runs = tmp_path / "runs"
     runs.mkdir()
     lines = [
-        _ledger_line("03_cosine_similarity_loss", "cosine", 42, 0.1),  # replaced by the next
-        _ledger_line("03_cosine_similarity_loss", "cosine", 42, 0.55),
-        _ledger_line("03_cosine_similarity_loss", "cosine", 43, 0.56),
-        _ledger_line("03_cosine_similarity_loss", "cosine", 45, 0.9),  # not one of SEEDS
-        _ledger_line("03_cosine_similarity_loss", "cosine", 44, 0.9, profile="full"),
-        _ledger_line("02_softmax_loss", "softmax", 42, 0.47),  # another notebook
+        make_record(
+            "cosine", 42, 0.1, notebook="03_cosine_similarity_loss", model_path="/tmp/x"
+        ),  # replaced by the next
+        make_record("cosine", 42, 0.55, notebook="03_cosine_similarity_loss", model_path="/tmp/x"),
+        make_record("cosine", 43, 0.56, notebook="03_cosine_similarity_loss", model_path="/tmp/x"),
+        make_record(
+            "cosine", 45, 0.9, notebook="03_cosine_similarity_loss", model_path="/tmp/x"
+        ),  # not one of SEEDS
+        make_record(
+            "cosine",
+            44,
+            0.9,
+            notebook="03_cosine_similarity_loss",
+            profile="full",
+            model_path="/tmp/x",
+        ),
+        make_record(
+            "softmax", 42, 0.47, notebook="02_softmax_loss", model_path="/tmp/x"
+        ),  # another notebook
     ]
     (runs / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     out = tmp_path / "reference" / "quick.jsonl"
     out.parent.mkdir()
-    kept = _ledger_line("04_mnr_loss_and_hard_negatives", "mnr-soft", 42, 0.63)
+    kept = make_record(
+        "mnr-soft", 42, 0.63, notebook="04_mnr_loss_and_hard_negatives", model_path="/tmp/x"
+    )
     out.write_text(json.dumps(kept) + "\n")
     argv = ["--from-runs", str(runs), "--notebooks", "03", "--threads", "1", "--out", str(out)]
     assert make_reference.main(argv) == 0

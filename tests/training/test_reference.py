@@ -14,35 +14,15 @@ from embedlab.training.ledger_schema import record_problems
 SHIPPED = reference.SHIPPED_DIR / "quick.jsonl"
 
 
-def _record(recipe, seed, trained, *, target=None, notebook="03_cosine_similarity_loss"):
-    record = {
-        "notebook": notebook,
-        "recipe": recipe,
-        "profile": "quick",
-        "base_model": "embedlab-bert-4x128",
-        "n_train": 10,
-        "steps": 5,
-        "seconds": 1.0,
-        "peak_memory_mb": 1.0,
-        "untrained": {"spearman_cosine": 0.4},
-        "trained": {"spearman_cosine": trained},
-        "model_path": "",
-        "seed": seed,
-    }
-    if target is not None:
-        record["trained_target"] = {"spearman_cosine": target}
-    return record
-
-
 @pytest.fixture
-def stored(tmp_path, monkeypatch):
+def stored(tmp_path, monkeypatch, make_record):
     """A reference ledger of three cosine seeds in a folder of the test's own."""
     folder = tmp_path / "reference"
     folder.mkdir()
     records = [
-        _record("cosine", 42, 0.55),
-        _record("cosine", 43, 0.56),
-        _record("cosine", 44, 0.57),
+        make_record("cosine", 42, 0.55),
+        make_record("cosine", 43, 0.56),
+        make_record("cosine", 44, 0.57),
     ]
     (folder / "quick.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     monkeypatch.setenv(reference.REFERENCE_DIR_ENV, str(folder))
@@ -57,8 +37,8 @@ def test_only_the_first_seed_is_live_when_the_reference_holds_the_others(stored,
     assert seeds.live_seeds("cosine", "quick") == seeds.SEEDS
 
 
-def test_a_spread_takes_live_seeds_first_and_the_rest_from_the_reference(stored):
-    el.training.ledger.record_run(_record("cosine", 42, 0.5512))
+def test_a_spread_takes_live_seeds_first_and_the_rest_from_the_reference(stored, make_record):
+    el.training.ledger.record_run(make_record("cosine", 42, 0.5512))
     spread = seeds.seed_spread("cosine", "quick")
     assert spread.values == (0.5512, 0.56, 0.57)
     assert spread.origin == "seed 42 trained here; seeds 43, 44 from the reference ledger"
@@ -69,13 +49,13 @@ def test_a_spread_takes_live_seeds_first_and_the_rest_from_the_reference(stored)
     assert el.ledger_table(profile="quick").iloc[0].seeds == 1  # without the reference
 
 
-def test_the_live_seed_agrees_with_its_reference_record(stored):
-    check = reference.check_live(_record("cosine", 42, 0.5510))
+def test_the_live_seed_agrees_with_its_reference_record(stored, make_record):
+    check = reference.check_live(make_record("cosine", 42, 0.5510))
     assert check and "agrees with the reference ledger (within 0.002)" in str(check)
 
 
-def test_an_edited_reference_record_fails_the_check_and_names_the_command(stored):
-    live = _record("cosine", 42, 0.55)
+def test_an_edited_reference_record_fails_the_check_and_names_the_command(stored, make_record):
+    live = make_record("cosine", 42, 0.55)
     assert reference.check_live(live)
     text = stored.read_text().replace('"spearman_cosine": 0.55}', '"spearman_cosine": 0.553}', 1)
     stored.write_text(text)
@@ -85,15 +65,15 @@ def test_an_edited_reference_record_fails_the_check_and_names_the_command(stored
     assert reference.REMAKE_COMMAND in str(check)
 
 
-def test_other_settings_fail_the_check_even_with_the_same_score(stored):
-    check = reference.check_live({**_record("cosine", 42, 0.55), "steps": 6})
+def test_other_settings_fail_the_check_even_with_the_same_score(stored, make_record):
+    check = reference.check_live({**make_record("cosine", 42, 0.55), "steps": 6})
     assert not check and "steps 6 live, 5 in the reference" in str(check)
 
 
-def test_without_a_reference_record_the_check_passes_and_says_so(stored, monkeypatch):
-    assert "has no record of it" in str(reference.check_live(_record("softmax", 42, 0.5)))
+def test_without_a_reference_record_the_check_passes_and_says_so(stored, monkeypatch, make_record):
+    assert "has no record of it" in str(reference.check_live(make_record("softmax", 42, 0.5)))
     monkeypatch.setenv(reference.ALL_SEEDS_ENV, "yes")
-    assert "every seed is live" in str(reference.check_live(_record("cosine", 42, 0.1)))
+    assert "every seed is live" in str(reference.check_live(make_record("cosine", 42, 0.1)))
 
 
 def test_ensure_recorded_reads_the_reference_before_training(stored, monkeypatch):
@@ -174,10 +154,10 @@ def test_a_target_evaluation_records_sts_scores_or_its_cosine_metrics():
     assert target_scores(pairs, "nli-pairs") == {"cosine_ap": 0.7851, "cosine_f1": 0.7}
 
 
-def test_a_target_score_that_moved_fails_the_check(stored):
+def test_a_target_score_that_moved_fails_the_check(stored, make_record):
     text = stored.read_text().splitlines()
     first = json.loads(text[0]) | {"trained_target": {"cosine_ap": 0.785}}
     stored.write_text("\n".join([json.dumps(first), *text[1:]]) + "\n")
-    live = _record("cosine", 42, 0.55) | {"trained_target": {"cosine_ap": 0.790}}
+    live = make_record("cosine", 42, 0.55) | {"trained_target": {"cosine_ap": 0.790}}
     check = reference.check_live(live)
     assert not check and "trained_target cosine_ap 0.7900 live, 0.7850" in str(check)

@@ -4,22 +4,6 @@ import embedlab as el
 from embedlab.training import seeds
 
 
-def _record(recipe, seed, trained, profile="quick"):
-    return {
-        "notebook": "03_cosine_similarity_loss",
-        "recipe": recipe,
-        "profile": profile,
-        "base_model": "embedlab-bert-4x128",
-        "n_train": 10,
-        "seconds": 1.0,
-        "peak_memory_mb": 1.0,
-        "untrained": {"spearman_cosine": 0.4},
-        "trained": {"spearman_cosine": trained},
-        "model_path": "",
-        "seed": seed,
-    }
-
-
 def test_spread_reports_mean_std_and_range():
     s = seeds.spread([0.5, 0.6, 0.7])
     assert s.mean == pytest.approx(0.6) and s.std == pytest.approx(0.1)
@@ -35,19 +19,19 @@ def test_verdict_calls_overlapping_ranges_no_difference():
     assert seeds.verdict({"a": a, "b": b, "c": c}) == "a > c ≈ b"
 
 
-def test_seed_spread_reads_the_newest_record_per_seed():
+def test_seed_spread_reads_the_newest_record_per_seed(make_record):
     for seed, score in [(42, 0.1), (42, 0.50), (43, 0.52), (44, 0.54), (45, 0.9)]:
-        el.training.ledger.record_run(_record("cosine", seed, score))
-    el.training.ledger.record_run(_record("cosine", 43, 0.99, profile="full"))
+        el.training.ledger.record_run(make_record("cosine", seed, score))
+    el.training.ledger.record_run(make_record("cosine", 43, 0.99, profile="full"))
     s = seeds.seed_spread("cosine", "quick")
     assert s.values == (0.50, 0.52, 0.54)  # seed 42's newer run; seed 45 is not one of SEEDS
     with pytest.raises(el.errors.InputError, match="no 'quick' run of 'softmax'"):
         seeds.seed_spread("softmax", "quick")
 
 
-def test_ledger_table_averages_the_seeds_of_a_recipe():
+def test_ledger_table_averages_the_seeds_of_a_recipe(make_record):
     for seed, score in [(42, 0.50), (43, 0.52), (44, 0.54)]:
-        el.training.ledger.record_run(_record("cosine", seed, score))
+        el.training.ledger.record_run(make_record("cosine", seed, score))
     table = el.ledger_table(profile="quick")
     row = table[table.recipe == "cosine"].iloc[0]
     assert (
