@@ -40,6 +40,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LEDGER_NAME = "results.jsonl"
+# the reference ledgers (embedlab.training.reference): one per profile, shipped with embedlab
+REFERENCE_DIR_ENV = "EMBEDLAB_REFERENCE_DIR"  # another folder of reference ledgers (tests)
+SHIPPED_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 MODELS_NAME = "models"
 
 # STS-B validation scores the book reports for each recipe (spearman/pearson on cosine).
@@ -52,6 +55,12 @@ BOOK_SCORES: dict[str, dict[str, float]] = {
     "augsbert-given": {"spearman_cosine": 0.721, "pearson_cosine": 0.710},
     "tsdae": {"spearman_cosine": 0.714, "pearson_cosine": 0.699},
 }
+
+
+def reference_path(profile: str) -> Path:
+    """The reference ledger of ``profile`` (it may not exist: then every seed is live)."""
+    folder = os.environ.get(REFERENCE_DIR_ENV)
+    return (Path(folder).expanduser() if folder else SHIPPED_REFERENCE_DIR) / f"{profile}.jsonl"
 
 
 def ledger_path() -> Path:
@@ -257,12 +266,10 @@ def ledger_table(
     """
     records = [{**r, "source": "live"} for r in read_ledger(path=path)]
     if reference and profile:
-        from .reference import read_reference  # it reads through this module
-
         held = {(r.get("recipe"), r.get("profile"), r.get("seed")) for r in records}
         records = [
             {**r, "source": "reference"}
-            for r in read_reference(profile)
+            for r in read_ledger(path=reference_path(profile))
             if (r.get("recipe"), r.get("profile"), r.get("seed")) not in held
         ] + records
     rows = []

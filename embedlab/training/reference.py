@@ -26,15 +26,16 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .ledger import read_ledger
+from .ledger import REFERENCE_DIR_ENV, read_ledger, reference_path
+from .ledger import SHIPPED_REFERENCE_DIR as SHIPPED_DIR
 
 __all__ = [
     "ALL_SEEDS_ENV",
     "REFERENCE_DIR_ENV",
     "REMAKE_COMMAND",
+    "SHIPPED_DIR",
     "TOLERANCE",
     "ReferenceCheck",
     "all_seeds_live",
@@ -45,8 +46,6 @@ __all__ = [
 ]
 
 ALL_SEEDS_ENV = "EMBEDLAB_ALL_SEEDS"  # "1": train every seed live, read none from the reference
-REFERENCE_DIR_ENV = "EMBEDLAB_REFERENCE_DIR"  # another folder of reference ledgers (tests)
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "reference"
 REMAKE_COMMAND = "python benchmarks/make_reference.py"
 # Largest difference allowed between a live seed and its reference record, in Spearman.
 # Measured: the same seed at 1 and 2 PyTorch threads, and on an AMD EPYC against an Intel
@@ -61,12 +60,6 @@ _TRUTHY = {"1", "true", "yes", "on"}
 def all_seeds_live() -> bool:
     """True when ``EMBEDLAB_ALL_SEEDS`` asks for every seed to be trained live."""
     return os.environ.get(ALL_SEEDS_ENV, "").strip().lower() in _TRUTHY
-
-
-def reference_path(profile: str) -> Path:
-    """The reference ledger of ``profile`` (it may not exist: then every seed is live)."""
-    folder = os.environ.get(REFERENCE_DIR_ENV)
-    return (Path(folder).expanduser() if folder else SHIPPED_DIR) / f"{profile}.jsonl"
 
 
 def read_reference(profile: str) -> list[dict[str, Any]]:
