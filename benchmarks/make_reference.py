@@ -59,14 +59,17 @@ def commit() -> str:
     )
 
 
-def run_all_seeds(prefixes: list[str], runs: Path, timeout: int) -> None:
-    """Run the notebooks with every seed live, recording into ``runs``."""
+def run_all_seeds(
+    prefixes: list[str], runs: Path, timeout: int, executed: Path | None = None
+) -> None:
+    """Run the notebooks with every seed live, recording into ``runs``; keep the executed
+    notebooks in ``executed`` when given."""
     os.environ[ALL_SEEDS_ENV] = "1"  # the kernels inherit it
     os.environ["EMBEDLAB_RUNS_DIR"] = str(runs)
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         if path.name[:2] in prefixes:
             print(f"{path.stem} (every seed live) ...", flush=True)
-            row = run_notebook(path, timeout)
+            row = run_notebook(path, timeout, save_as=executed / path.name if executed else None)
             print(f"  {row['seconds']:g} s", flush=True)
 
 
@@ -113,12 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="default embedlab/reference/<profile>.jsonl")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
+    parser.add_argument(
+        "--executed", type=Path, help="keep the executed notebooks (every seed live) in this folder"
+    )
     args = parser.parse_args(argv)
     os.environ["EMBEDLAB_PROFILE"] = args.profile
     runs = args.from_runs
     if runs is None:
         runs = Path(tempfile.mkdtemp(prefix="embedlab-reference-runs-"))
-        run_all_seeds(args.notebooks, runs, args.timeout)
+        if args.executed:
+            args.executed.mkdir(parents=True, exist_ok=True)
+        run_all_seeds(args.notebooks, runs, args.timeout, args.executed)
     import torch
 
     stamp = {

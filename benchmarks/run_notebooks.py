@@ -80,10 +80,13 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float | None:
     return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
 
 
-def run_notebook(path: Path, timeout: int, write: bool = False) -> dict[str, Any]:
+def run_notebook(
+    path: Path, timeout: int, write: bool = False, save_as: Path | None = None
+) -> dict[str, Any]:
     """Execute ``path`` in a fresh kernel (working folder: notebooks/); its measurements.
 
-    ``write``: store the executed notebook in ``path`` (without the per-cell timing metadata).
+    ``write``: store the executed notebook in ``path`` (without the per-cell timing metadata);
+    ``save_as``: store it there instead (to read its outputs, leaving ``path`` as it was).
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -104,10 +107,10 @@ def run_notebook(path: Path, timeout: int, write: bool = False) -> dict[str, Any
         if cell.cell_type == "code" and (seconds := _cell_seconds(cell)) is not None
     ]
     slowest = sorted(cells, key=lambda c: -c[1])[:3]
-    if write:
+    if write or save_as:
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
-        nbformat.write(nb, path)
+        nbformat.write(nb, save_as or path)
     return {
         "seconds": round(wall, 1),
         "slowest_cells": [[i, round(s, 1), first] for i, s, first in slowest],

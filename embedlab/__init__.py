@@ -15,6 +15,7 @@ namespace, e.g. ``el.data.nli_pairs`` or ``el.interactive.widgets.similarity_exp
 
 from __future__ import annotations
 
+from . import batching as batching  # el.batching: a namespace, not in __all__
 from . import (
     benchmarks,
     classroom,

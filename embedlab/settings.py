@@ -68,12 +68,11 @@ def check_setting(name: str, value: Any) -> Any:
     """
     if name in WHOLE_SETTINGS:
         return as_whole(name, value, WHOLE_SETTINGS[name])
-    if name == "learning_rate":
+    if name in ("learning_rate", "head_learning_rate"):
         rate = as_number(name, value)
         if not 0 < rate < 1:
             raise InputError(
-                f"learning_rate={value!r} is out of range; use a value in (0, 1), "
-                + _LEARNING_RATE_HINT
+                f"{name}={value!r} is out of range; use a value in (0, 1), " + _LEARNING_RATE_HINT
             )
         return rate
     if name == "max_steps":

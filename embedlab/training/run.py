@@ -30,11 +30,13 @@ from sentence_transformers import (
 )
 from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
+from sentence_transformers.sentence_transformer.losses import SoftmaxLoss
 from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
 from transformers import TrainerCallback, set_seed
 
 from ..artefacts import safe_name, write_folder
+from ..batching import length_grouped_sampler
 from ..errors import InputError
 from ..evaluation import (
     SCORE_KEYS,
@@ -107,6 +109,8 @@ def training_arguments(
     no_duplicates: bool = False,
     evaluate: bool = True,
     max_steps: int = -1,
+    length_grouped: bool = True,
+    head_learning_rate: float | None = None,
 ) -> SentenceTransformerTrainingArguments:
     """The trainer's arguments for ``profile``; keyword arguments override the profile.
 
@@ -115,6 +119,7 @@ def training_arguments(
     Under a launcher (``torchrun``, ``accelerate launch``) every process takes
     ``batch_size`` pairs a step; without CUDA the processes use the gloo backend, and the
     last, incomplete round of batches is dropped so that every process takes the same steps.
+    ``head_learning_rate`` gives a loss's own ``classifier`` (SoftmaxLoss's) its own rate.
     """
     mixed = precision()
     processes = world_size()
@@ -131,10 +136,18 @@ def training_arguments(
         per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=batch_size,
         learning_rate=learning_rate,
+        # the parameters whose names start "classifier." (SoftmaxLoss's head) learn at their own rate
+        learning_rate_mapping={r"^classifier\.": head_learning_rate} if head_learning_rate else {},
         warmup_steps=profile.warmup_steps,
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
-        batch_sampler=BatchSamplers.NO_DUPLICATES if no_duplicates else BatchSamplers.BATCH_SAMPLER,
+        batch_sampler=(
+            length_grouped_sampler(no_duplicates)  # batches of similar length: less padding
+            if length_grouped
+            else BatchSamplers.NO_DUPLICATES
+            if no_duplicates
+            else BatchSamplers.BATCH_SAMPLER
+        ),
         eval_strategy="steps" if evaluate else "no",
         eval_steps=profile.eval_steps,
         logging_steps=max(1, profile.eval_steps // 4),
@@ -332,6 +345,12 @@ def run_recipe(
         else loss
     )
     overrides = {**loss_defaults(loss_name), **overrides}
+    if isinstance(loss_module, SoftmaxLoss):  # a new classifier head: the profile's own rate
+        overrides.setdefault("head_learning_rate", profile.head_learning_rate)
+        extra = {
+            **(extra or {}),
+            "learning_rate_mapping": {r"^classifier\.": overrides["head_learning_rate"]},
+        }
     evaluator = evaluator or stsb_evaluator()
     untrained = _scores_before(model, evaluator)
     target = {}
@@ -479,10 +498,18 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             batch_size=args.per_device_train_batch_size,
             learning_rate=args.learning_rate,
             world_size=world_size(),
+            **_rate_mapping(args),
             **self.extra,
         )
         free_memory()
         return False
+
+
+def _rate_mapping(args: SentenceTransformerTrainingArguments) -> dict[str, Any]:
+    """``{"learning_rate_mapping": ...}`` for the ledger when some parameters learn at their
+    own rate (SoftmaxLoss's head), else ``{}``."""
+    mapping = dict(args.learning_rate_mapping or {})
+    return {"learning_rate_mapping": mapping} if mapping else {}
 
 
 def _scores_at_end(history: list[dict[str, Any]], steps: int, evaluator) -> dict[str, float]:

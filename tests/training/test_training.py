@@ -196,3 +196,29 @@ def test_untrained_scores_are_remembered_by_the_models_weights(standin):
     assert len(calls) == 2
     other = scores_before_training(el.load_base_model(TINY), stsb_evaluator(rows=list(range(100))))
     assert other != first
+
+
+def test_softmax_head_learns_at_its_own_rate_and_the_ledger_says_so(standin):
+    """SoftmaxLoss's new classifier takes profile.head_learning_rate (learning_rate_mapping);
+    the encoder keeps the profile's learning rate."""
+    from embedlab.training.run import training_arguments
+
+    args = training_arguments(TINY, output_dir="unused", head_learning_rate=1e-3)
+    assert args.learning_rate_mapping == {r"^classifier\.": 1e-3}
+    assert training_arguments(TINY, output_dir="unused").learning_rate_mapping == {}
+    with pytest.raises(el.errors.InputError, match="head_learning_rate=2"):
+        TINY.with_changes(head_learning_rate=2)
+    model = el.load_base_model(TINY)
+    pairs = el.data.nli_pairs(el.load_nli("mnli", "train", n_rows=40))
+    run = el.run_recipe(
+        notebook="t",
+        recipe="softmax",
+        model=model,
+        loss="softmax",
+        train_dataset=pairs,
+        profile=TINY,
+        evaluator=stsb_evaluator(rows=list(range(50))),
+        max_steps=2,
+    )
+    assert run.record["learning_rate_mapping"] == {r"^classifier\.": TINY.head_learning_rate}
+    assert run.record["learning_rate"] == TINY.learning_rate != TINY.head_learning_rate
