@@ -122,7 +122,7 @@ def _notebook_recipes() -> set[str]:
 
 
 def test_every_recipe_a_notebook_reads_has_three_reference_seeds(shipped):
-    wanted = _notebook_recipes() | {"softmax", "cosine", "mnr-soft", "mnr-easy", "mnr-batch8"}
+    wanted = _notebook_recipes() | {"softmax", "cosine", "mnr-soft", "negatives-easy", "batch-8"}
     assert len(wanted) >= 8
     for recipe in wanted:
         assert seeds.live_seeds(recipe, "quick") == (42,), recipe
