@@ -22,9 +22,11 @@ This module works on specs; the panels by name (notebooks 02-05's in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -49,6 +51,7 @@ __all__ = [
     "PanelOutcome",
     "StepProgress",
     "check_spec",
+    "knob_default",
     "knob_bounds",
     "default_settings",
     "validate_settings",
@@ -62,15 +65,18 @@ class Knob:
     """One setting a learner may change, with its bounds on each profile.
 
     ``bounds`` and ``defaults`` are keyed by profile name (``"quick"``, ``"full"``); a profile
-    of another name uses the ``"full"`` entries. A knob with ``choices`` is a drop-down.
+    of another name uses the ``"full"`` entries. A default or a bound may be a function of the
+    :class:`Profile` (e.g. ``attrgetter("epochs")``), read when a panel opens: the catalogue's
+    training knobs start at the profile's own settings, the notebook's recipe. A knob with
+    ``choices`` is a drop-down.
     """
 
     name: str  # keyword the recipe's build function receives
     label: str  # shown beside the widget
     help: str  # one line: what turning it teaches
     kind: str  # "int", "float" or "choice"
-    defaults: Mapping[str, Any]  # profile name -> default value
-    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # inclusive
+    defaults: Mapping[str, Any]  # profile name -> default value, or Profile -> value
+    bounds: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)  # inclusive, as defaults
     choices: tuple[str, ...] = ()  # for kind "choice"
 
     def with_range(self, **by_profile: tuple[Any, tuple[float, float]]) -> Knob:
@@ -84,6 +90,14 @@ class Knob:
             {**self.bounds, **{p: b for p, (_, b) in by_profile.items()}},
             self.choices,
         )
+
+    def with_default(self, default: Any) -> Knob:
+        """A copy with ``default`` (a value or a function of the profile) on every profile."""
+        return dataclasses.replace(self, defaults=_same(default))
+
+    def with_bounds(self, **by_profile: tuple[Any, Any]) -> Knob:
+        """A copy with new (low, high) per profile, e.g. ``quick=(32, 1280)``."""
+        return dataclasses.replace(self, bounds={**self.bounds, **by_profile})
 
     def with_choices(self, choices: Sequence[str], default: str | None = None) -> Knob:
         """A copy offering only ``choices`` (default: the first)."""
@@ -103,6 +117,9 @@ def _same(value: Any) -> dict[str, Any]:
     return {"quick": value, "full": value}
 
 
+_N_TRAIN = attrgetter("n_train")  # the NLI rows the profile's loss recipes train on
+
+
 # The catalogue of teaching knobs; a recipe spec takes the ones it needs, re-bounded if needed.
 KNOBS: dict[str, Knob] = {
     knob.name: knob
@@ -120,15 +137,15 @@ KNOBS: dict[str, Knob] = {
             "training pairs",
             "how much labelled data; more pairs, better scores, longer runs",
             "int",
-            {"quick": 1000, "full": 10_000},
-            {"quick": (32, 6000), "full": (100, 50_000)},
+            _same(_N_TRAIN),
+            {"quick": (32, _N_TRAIN), "full": (100, _N_TRAIN)},
         ),
         Knob(
             "epochs",
             "epochs",
             "passes over the data",
             "int",
-            _same(1),
+            _same(attrgetter("epochs")),
             {"quick": (1, 3), "full": (1, 3)},
         ),
         Knob(
@@ -136,7 +153,7 @@ KNOBS: dict[str, Knob] = {
             "batch size",
             "pairs per step; for MNR also the number of in-batch negatives",
             "int",
-            _same(32),
+            _same(attrgetter("batch_size")),
             {"quick": (2, 256), "full": (2, 128)},
         ),
         Knob(
@@ -144,7 +161,7 @@ KNOBS: dict[str, Knob] = {
             "learning rate",
             "step size: too small learns nothing, too large wrecks a pretrained model",
             "float",
-            {"quick": 1e-3, "full": 5e-5},
+            _same(attrgetter("learning_rate")),
             {"quick": (1e-6, 1e-2), "full": (1e-6, 1e-3)},
         ),
         Knob(
@@ -311,16 +328,27 @@ def _profile_key(profile: Profile) -> str:
     return "quick" if profile.name == "quick" else "full"
 
 
+def _on(value: Any, profile: Profile) -> Any:
+    """A knob's default or bound on ``profile``: the value, or what its function gives."""
+    return value(profile) if callable(value) else value
+
+
+def knob_default(knob: Knob, profile: Profile) -> Any:
+    """The default of ``knob`` on ``profile``."""
+    return _on(knob.defaults[_profile_key(profile)], profile)
+
+
 def knob_bounds(knob: Knob, profile: Profile) -> tuple[float, float] | None:
     """(low, high) of a numeric knob on ``profile``; ``None`` for a choice."""
-    return None if knob.kind == "choice" else knob.bounds[_profile_key(profile)]
+    if knob.kind == "choice":
+        return None
+    low, high = knob.bounds[_profile_key(profile)]
+    return _on(low, profile), _on(high, profile)
 
 
 def default_settings(recipe: RecipeSpec, profile: Profile) -> dict[str, Any]:
     """Every knob of ``recipe`` at its default for ``profile``."""
-    spec = _spec(recipe)
-    key = _profile_key(profile)
-    return {knob.name: knob.defaults[key] for knob in spec.knobs}
+    return {knob.name: knob_default(knob, profile) for knob in _spec(recipe).knobs}
 
 
 def _check_value(knob: Knob, value: Any, profile: Profile) -> Any:

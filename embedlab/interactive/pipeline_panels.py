@@ -136,7 +136,8 @@ AUGSBERT_PANEL = RecipeSpec(
         N_SILVER,
         KNOBS["epochs"],
         KNOBS["batch_size"],
-        KNOBS["learning_rate"],
+        # a few hundred pairs train a few dozen steps: quick keeps the faster rate it had
+        KNOBS["learning_rate"].with_range(quick=(1e-3, (1e-6, 1e-2))),
     ),
     build=augsbert_plan,
     ledger_name=lambda s: f"panel-augsbert-{s['pairing']}",

@@ -1,6 +1,10 @@
 """The knob panels of notebooks 02-05: the chapter's loss recipes and fine-tuning.
 
-Each panel trains on MNLI like its notebook and maps held-out MNLI validation pairs
+Left at its defaults, a panel trains its notebook's own recipe: the first ``profile.n_train``
+rows of ``profile.train_splits`` (:func:`embedlab.data.load_training_nli`) shaped for the loss,
+at the profile's epochs, batch size, learning rate and warm-up (05: the ``finetune-mnr``
+recipe's settings and rows). Every knob reads its default from the profile, so a change to a
+profile changes the panels with it. Each panel maps held-out MNLI validation pairs
 (u, v, |u-v|) before and after training, coloured by NLI label. Runs are recorded in the
 ledger as ``panel-...`` recipes, so they never replace a notebook's own runs.
 
@@ -19,20 +23,68 @@ from typing import Any
 
 from datasets import Dataset
 
-from ..data import NLI_LABELS, cosine_pairs, load_nli, mnr_triplets, nli_pairs, split_by_premise
+from ..data import (
+    NLI_LABELS,
+    cosine_pairs,
+    load_nli,
+    load_training_nli,
+    mnr_triplets,
+    nli_pairs,
+    split_by_premise,
+)
 from ..errors import InputError
 from ..evaluation import pair_features
 from ..methods.negatives import contradiction_triplets, mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
 from ..sources import data_dir
+from ..training.recipes import get_recipe
 from .knobs import KNOBS, MapSet, RecipeSpec, TrainingPlan, warmup_for
 
-__all__ = ["nli_training_set", "nli_pair_map", "panel_profile", "SEMI_HARD_MIN_PAIRS", "PANELS"]
+__all__ = [
+    "nli_training_set",
+    "nli_pair_map",
+    "panel_profile",
+    "soft_triplet_count",
+    "finetune_rows",
+    "SEMI_HARD_MIN_PAIRS",
+    "PANELS",
+]
 
 MNR_LOSSES = ("mnr", "cached-mnr")
 SEMI_HARD_MIN_PAIRS = 200  # mining skips each anchor's 10 nearest, so it needs a corpus
 HELD_OUT_PREMISES = 500  # as notebook 04: premises kept out of the hard-negative triplets
+FINETUNE = get_recipe("finetune-mnr")  # notebook 05's recipe: its settings and quick rows
+
+
+def _training_rows(profile: Profile, n_rows: int) -> Dataset:
+    """The first ``n_rows`` labelled NLI rows of the profile's splits, as the notebooks."""
+    return load_training_nli(profile.train_splits, n_rows=n_rows)
+
+
+def soft_triplet_count(profile: Profile) -> int:
+    """How many soft triplets notebook 04 trains on: the entailment rows among the first
+    ``profile.n_train`` (:func:`embedlab.data.mnr_triplets` makes one of each)."""
+    return _entailment_rows(profile.train_splits, profile.n_train, str(data_dir()))
+
+
+@functools.lru_cache(maxsize=4)
+def _entailment_rows(splits: tuple[str, ...], n_train: int, folder: str) -> int:
+    labels = load_training_nli(splits, n_rows=n_train)["label"]
+    return sum(1 for label in labels if label == 0)
+
+
+def finetune_rows(profile: Profile) -> int:
+    """How many triplets notebook 05 fine-tunes on (the ``finetune-mnr`` recipe's rows)."""
+    rows = soft_triplet_count(profile)
+    if profile.name == "quick" and FINETUNE.quick_rows:
+        rows = min(rows, FINETUNE.quick_rows)
+    return rows
+
+
+def _finetune(setting: str):
+    """The ``finetune-mnr`` recipe's value of ``setting`` on a profile (a knob default)."""
+    return lambda profile: getattr(FINETUNE.settings(profile), setting)
 
 
 def _premise_split(seed: int) -> tuple[Dataset, Dataset]:
@@ -56,27 +108,41 @@ def _first(dataset: Dataset, n: int, what: str) -> Dataset:
 
 
 def nli_training_set(loss: str, negatives: str, n_pairs: int, profile: Profile) -> Dataset:
-    """``n_pairs`` training rows from MNLI shaped for ``loss``, with ``negatives`` for MNR.
+    """``n_pairs`` training rows shaped for ``loss``, with ``negatives`` for MNR.
 
-    softmax: labelled pairs; cosine/cosent/angle: 0/1 pairs; MNR: (anchor, positive) from
-    the entailment rows, plus a random (soft), mined (semi-hard) or contradicting (hard)
-    negative. Hard and semi-hard triplets come from MNLI validation_matched premise groups,
-    held-out premises excluded (as in notebook 04).
+    As notebooks 02-05, from the first rows of the profile's NLI training splits
+    (:func:`embedlab.data.load_training_nli`): softmax: labelled pairs of the first
+    ``n_pairs`` rows; cosine/cosent/angle: 0/1 pairs of them; MNR: the first ``n_pairs``
+    (anchor, positive) of the entailment rows among the first ``profile.n_train``, plus a random
+    negative (soft; the notebooks' ``mnr_triplets``, seed ``profile.seed``), a mined (semi-hard)
+    or contradicting (hard) one. Hard and semi-hard triplets come from MNLI validation_matched
+    premise groups, held-out premises excluded (as in notebook 04).
     """
     if loss == "softmax":
-        return nli_pairs(load_nli("mnli", "train", n_rows=n_pairs))
+        return nli_pairs(_training_rows(profile, n_pairs))
     if loss not in MNR_LOSSES:
-        return cosine_pairs(load_nli("mnli", "train", n_rows=n_pairs))
+        return cosine_pairs(_training_rows(profile, n_pairs))
     if negatives in ("none", "soft"):
-        triplets = mnr_triplets(load_nli("mnli", "train"), seed=profile.seed)
-        triplets = _first(triplets, n_pairs, "MNLI entailment pairs")
+        triplets = mnr_triplets(_training_rows(profile, profile.n_train), seed=profile.seed)
+        triplets = _first(triplets, n_pairs, "entailment pairs")
         return triplets.select_columns(["anchor", "positive"]) if negatives == "none" else triplets
-    hard = contradiction_triplets(_premise_split(profile.seed)[0])
-    hard = _first(hard, n_pairs, "premises with an entailment and a contradiction")
+    hard = _first(
+        _hard_triplets(profile), n_pairs, "premises with an entailment and a contradiction"
+    )
     if negatives == "hard":
         return hard
     judge = load_pretrained_model(max_seq_length=profile.max_seq_length)
     return mined_negatives(hard, judge, range_min=10, range_max=50, relative_margin=0.05)
+
+
+def _hard_triplets(profile: Profile) -> Dataset:
+    """Notebook 04's hard triplets: validation premises with an entailment and a contradiction."""
+    return _hard_from(profile.seed, str(data_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _hard_from(seed: int, folder: str) -> Dataset:
+    return contradiction_triplets(_split_from(seed, folder)[0])
 
 
 def nli_pair_map(profile: Profile, n_points: int) -> MapSet:
@@ -91,14 +157,33 @@ def nli_pair_map(profile: Profile, n_points: int) -> MapSet:
     )
 
 
-def panel_profile(settings: dict[str, Any], n_rows: int, profile: Profile) -> Profile:
-    """``profile`` with the panel's epochs, batch size and learning rate, warm-up scaled."""
+def panel_profile(
+    settings: dict[str, Any], n_rows: int, profile: Profile, *, recipe_rows: int | None = None
+) -> Profile:
+    """The run's profile: ``profile`` with the panel's epochs, batch size and learning rate.
+
+    When these are ``profile``'s own and the run trains on ``recipe_rows`` rows (the notebook
+    recipe's training set), this is ``profile`` itself: the notebook's recipe, warm-up
+    included. Otherwise the warm-up is scaled to the run (:func:`warmup_for`: at most a tenth
+    of its steps).
+    """
+    chosen = {key: settings[key] for key in ("epochs", "batch_size", "learning_rate")}
+    if n_rows == recipe_rows and all(getattr(profile, k) == v for k, v in chosen.items()):
+        return profile
     return profile.with_changes(
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        learning_rate=settings["learning_rate"],
+        **chosen,
         warmup_steps=warmup_for(n_rows, settings["batch_size"], settings["epochs"], profile),
     )
+
+
+def _recipe_rows(loss: str, negatives: str, profile: Profile, *, pretrained: bool) -> int | None:
+    """How many rows the notebook's recipe trains on with data of this shape (hard or
+    semi-hard negatives: ``None``, they come from elsewhere)."""
+    if loss not in MNR_LOSSES:
+        return profile.n_train
+    if negatives not in ("none", "soft"):
+        return None
+    return finetune_rows(profile) if pretrained else soft_triplet_count(profile)
 
 
 def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> TrainingPlan:
@@ -111,16 +196,19 @@ def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> Tr
             f"without a suitable negative), fewer than the batch size {settings['batch_size']}: "
             "add training pairs or lower the batch size"
         )
-    model = (
-        load_pretrained_model(max_seq_length=profile.max_seq_length)
-        if pretrained
-        else load_base_model(profile)
-    )
+    if pretrained:
+        model = load_pretrained_model(max_seq_length=profile.max_seq_length)
+        recipe_profile = FINETUNE.settings(profile)  # notebook 05's gentle rate and warm-up
+    else:
+        model, recipe_profile = load_base_model(profile), profile
+    recipe_rows = _recipe_rows(loss, negatives, profile, pretrained=pretrained)
     return TrainingPlan(
         model=model,
         loss=loss,
         train_dataset=train_dataset,
-        profile=panel_profile(settings, len(train_dataset), profile),
+        profile=panel_profile(
+            settings, len(train_dataset), recipe_profile, recipe_rows=recipe_rows
+        ),
     )
 
 
@@ -137,6 +225,14 @@ def _check_negatives(settings: dict[str, Any], profile: Profile) -> None:
             f"semi-hard mining needs at least {SEMI_HARD_MIN_PAIRS} training pairs (it skips "
             f"each anchor's 10 nearest texts); got {settings['n_pairs']}"
         )
+    if negatives in ("hard", "semi-hard") and loss in MNR_LOSSES:
+        available = len(_hard_triplets(profile))
+        if settings["n_pairs"] > available:
+            raise InputError(
+                f"{negatives} negatives come from the {available:,} validation premises with an "
+                f"entailment and a contradiction; ask for at most {available:,} training pairs "
+                f"(got {settings['n_pairs']:,})"
+            )
 
 
 def _name(prefix: str, *parts: str) -> str:
@@ -172,7 +268,10 @@ MNR_PANEL = RecipeSpec(
     knobs=(
         KNOBS["loss"].with_choices(("mnr", "cached-mnr", "cosine", "softmax")),
         KNOBS["negatives"],
-        KNOBS["n_pairs"].with_range(quick=(2000, (32, 2400))),  # 63 steps: MNR gains
+        # notebook 04's soft triplets: one per entailment row of the profile's n_train rows
+        KNOBS["n_pairs"]
+        .with_default(soft_triplet_count)
+        .with_bounds(quick=(32, soft_triplet_count), full=(100, soft_triplet_count)),
         KNOBS["epochs"],
         KNOBS["batch_size"],
         KNOBS["learning_rate"],
@@ -189,10 +288,13 @@ FINETUNE_PANEL = RecipeSpec(
     title="Fine-tune all-MiniLM-L6-v2 with MNR",
     knobs=(
         KNOBS["negatives"].with_choices(("soft", "hard", "none")),
-        KNOBS["n_pairs"].with_range(quick=(256, (32, 1280))),
-        KNOBS["epochs"].with_range(quick=(1, (1, 2))),
-        KNOBS["batch_size"].with_range(quick=(32, (2, 64))),
-        KNOBS["learning_rate"].with_range(quick=(5e-5, (1e-6, 1e-3))),
+        # notebook 05's recipe (finetune-mnr): its rows, one pass, its gentle learning rate
+        KNOBS["n_pairs"].with_default(finetune_rows).with_bounds(quick=(32, 1280)),
+        KNOBS["epochs"].with_default(_finetune("epochs")).with_bounds(quick=(1, 2)),
+        KNOBS["batch_size"].with_bounds(quick=(2, 64)),
+        KNOBS["learning_rate"]
+        .with_default(_finetune("learning_rate"))
+        .with_bounds(quick=(1e-6, 1e-3)),
     ),
     build=lambda s, p: _plan({**s, "loss": "mnr"}, p, pretrained=True),
     ledger_name=lambda s: _name("finetune", s["negatives"]),

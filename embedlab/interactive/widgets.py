@@ -56,6 +56,7 @@ from .explorers import (
 from .knobs import (
     PanelOutcome,
     knob_bounds,
+    knob_default,
     run_knobs,
     validate_settings,
 )
@@ -273,7 +274,7 @@ class KnobPanel(StaticView, widgets.VBox):
         self.controls: dict[str, widgets.ValueWidget] = {}
         rows = []
         for knob in self.spec.knobs:
-            default = knob.defaults["quick" if self.profile.name == "quick" else "full"]
+            default = knob_default(knob, self.profile)
             if knob.kind == "choice":
                 control = widgets.Dropdown(options=list(knob.choices), value=default)
                 hint = ""

@@ -7,7 +7,13 @@ from datasets import Dataset
 import embedlab as el
 from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive import knobs, panels
-from embedlab.interactive.recipe_panels import nli_pair_map, nli_training_set
+from embedlab.interactive.recipe_panels import (
+    nli_pair_map,
+    nli_training_set,
+    panel_profile,
+    soft_triplet_count,
+)
+from embedlab.training.recipes import RECIPES, finetune_settings, get_recipe
 
 
 @pytest.fixture()
@@ -16,10 +22,17 @@ def small_sts():
     return stsb_evaluator(rows=list(range(200)))
 
 
+def _full_here():
+    """The full profile on the rows this data folder holds (the offline sample: 9,999 of
+    MNLI train, fewer than its 50,000); the MNR panels count its triplets for their defaults."""
+    rows = len(el.load_training_nli(el.profiles.FULL.train_splits))
+    return el.profiles.FULL.with_changes(n_train=min(rows, el.profiles.FULL.n_train))
+
+
 @pytest.mark.parametrize("recipe", ["softmax", "cosine", "mnr", "finetune"])
 def test_each_panel_has_bounded_defaults_on_both_profiles(recipe):
     spec = panels.recipe_spec(recipe)
-    for profile in (el.profiles.QUICK, el.profiles.FULL):
+    for profile in (el.profiles.QUICK, _full_here()):
         settings = el.interactive.panels.validate_settings(recipe, {}, profile)
         assert list(settings) == spec.knob_names
         for knob in spec.knobs:
@@ -38,6 +51,79 @@ def test_notebook_panels_show_the_knobs_their_recipe_teaches():
     assert panels.recipe_spec("cosine").knob("loss").choices == ("cosine", "cosent", "angle")
 
 
+@pytest.mark.parametrize(
+    "panel, recipe",
+    [
+        ("softmax", "softmax"),
+        ("cosine", "cosine"),
+        ("mnr", "mnr-soft"),
+        ("finetune", "finetune-mnr"),
+    ],
+)
+def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe):
+    """Left at its defaults, a panel trains what its notebook trains: the same rows, loss
+    and settings (epochs, batch size, learning rate, warm-up). The plan only; no training."""
+    profile, book = el.profiles.QUICK, get_recipe(recipe)
+    spec = panels.recipe_spec(panel)
+    plan = spec.build(el.interactive.panels.validate_settings(panel, {}, profile), profile)
+    expected = book.training_set(profile)
+    assert spec.notebook == book.notebook and plan.loss == book.loss
+    assert len(plan.train_dataset) == len(expected)
+    assert plan.train_dataset.to_dict() == expected.to_dict()
+    assert plan.profile == book.settings(profile)  # warm-up, seed, max length... all of it
+
+
+def test_panel_defaults_and_bounds_come_from_the_profile():
+    quick = el.profiles.QUICK
+    settings = el.interactive.panels.validate_settings("softmax", {}, quick)
+    assert settings == {
+        "n_pairs": quick.n_train,
+        "epochs": quick.epochs,
+        "batch_size": quick.batch_size,
+        "learning_rate": quick.learning_rate,
+    }
+    assert el.interactive.panels.validate_settings("mnr", {}, quick)["n_pairs"] == len(
+        el.data.mnr_triplets(el.load_training_nli(quick.train_splits, n_rows=quick.n_train))
+    )
+    finetune = el.interactive.panels.validate_settings("finetune", {}, quick)
+    notebook_05 = finetune_settings(quick)
+    assert (finetune["epochs"], finetune["learning_rate"]) == (1, 5e-5)
+    assert (finetune["epochs"], finetune["learning_rate"], finetune["batch_size"]) == (
+        notebook_05.epochs,
+        notebook_05.learning_rate,
+        notebook_05.batch_size,
+    )
+    assert finetune["n_pairs"] == RECIPES["finetune-mnr"].quick_rows == 640
+    # another profile, other defaults and bounds: one settings source
+    small = quick.with_changes(n_train=1000, batch_size=16, learning_rate=2e-4)
+    assert el.interactive.panels.validate_settings("cosine", {}, small) == {
+        "loss": "cosine",
+        "n_pairs": 1000,
+        "epochs": 1,
+        "batch_size": 16,
+        "learning_rate": 2e-4,
+    }
+    with pytest.raises(el.errors.InputError, match="choose a value from 32 to 1000"):
+        el.interactive.panels.validate_settings("cosine", {"n_pairs": 1001}, small)
+    assert knobs.knob_bounds(panels.recipe_spec("mnr").knob("n_pairs"), small) == (
+        32,
+        soft_triplet_count(small),
+    )
+
+
+def test_panel_profile_is_the_notebooks_at_its_settings_else_scales_the_warm_up():
+    quick = el.profiles.QUICK
+    same = {"epochs": 1, "batch_size": 32, "learning_rate": 1e-4}  # the quick profile's
+    assert panel_profile(same, 39_664, quick, recipe_rows=39_664) is quick
+    # 1,240 steps: a tenth is more than the profile's 100 warm-up steps, which stay
+    faster = panel_profile({**same, "learning_rate": 1e-3}, 39_664, quick, recipe_rows=39_664)
+    assert (faster.learning_rate, faster.warmup_steps) == (1e-3, 100)
+    # 32 steps: a tenth of them
+    short = panel_profile(same, 1000, quick, recipe_rows=39_664)
+    assert short == quick.with_changes(warmup_steps=3)
+    assert panel_profile(same, 39_664, quick).warmup_steps == 100  # no recipe: scaled
+
+
 def test_quick_bounds_are_smaller_than_full():
     knob = panels.recipe_spec("softmax").knob("n_pairs")
     assert (
@@ -50,7 +136,8 @@ def test_quick_bounds_are_smaller_than_full():
     [
         (
             {"n_pairs": 10},
-            "training pairs 10 is out of range for the quick profile: choose a value from 32 to 6000",
+            "training pairs 10 is out of range for the quick profile: choose a value from 32 "
+            "to 39664",
         ),
         ({"learning_rate": 0.5}, "learning rate 0.5 is out of range"),
         ({"epochs": 0}, "epochs 0 is out of range"),
@@ -75,6 +162,8 @@ def test_inconsistent_choices_are_refused():
         el.interactive.panels.validate_settings(
             "mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.profiles.QUICK
         )
+    with pytest.raises(el.errors.InputError, match="ask for at most 2,493 training pairs"):
+        el.interactive.panels.validate_settings("mnr", {"negatives": "hard"}, el.profiles.QUICK)
     with pytest.raises(el.errors.InputError, match="not offered"):
         el.interactive.panels.validate_settings("cosine", {"loss": "mnr"}, el.profiles.QUICK)
     assert el.interactive.panels.validate_settings(

@@ -11,6 +11,7 @@ import pytest
 import embedlab as el
 from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive.explorers import UNTRAINED
+from embedlab.interactive.recipe_panels import soft_triplet_count
 
 
 def _kinds(output):
@@ -29,8 +30,9 @@ def test_knob_panel_has_one_control_per_knob_with_its_bounds():
         "learning_rate",
     ]
     assert isinstance(panel.controls["negatives"], widgets.Dropdown)
-    assert panel.controls["n_pairs"].value == 2000
-    assert "32 to 2400" in panel.children[3].children[1].value
+    triplets = soft_triplet_count(el.profiles.QUICK)  # notebook 04's, the panel's default
+    assert panel.controls["n_pairs"].value == triplets
+    assert f"32 to {triplets}" in panel.children[3].children[1].value
     assert panel.settings() == el.interactive.panels.validate_settings("mnr", {}, el.profiles.QUICK)
 
 
@@ -147,7 +149,8 @@ def test_widgets_store_a_static_picture_beside_the_live_widget():
     assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget stays
     assert "Knob panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
     page = bundle["text/html"]
-    assert "interactive widget" in page and "batch size" in page.lower() and "32 to 2400" in page
+    assert "interactive widget" in page and "batch size" in page.lower()
+    assert f"32 to {soft_triplet_count(el.profiles.QUICK)}" in page
     dashboard = el.interactive.widgets.results_dashboard()
     assert "no runs recorded" in dashboard._repr_mimebundle_()["text/html"]
 
