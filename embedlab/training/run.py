@@ -142,8 +142,10 @@ def training_arguments(
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
         batch_sampler=(
-            length_grouped_sampler(no_duplicates)  # batches of similar length: less padding
-            if length_grouped
+            # batches of similar length, less padding: one process only (under a launcher,
+            # the library's samplers, which accelerate shards across the processes)
+            length_grouped_sampler(no_duplicates)
+            if length_grouped and processes == 1
             else BatchSamplers.NO_DUPLICATES
             if no_duplicates
             else BatchSamplers.BATCH_SAMPLER

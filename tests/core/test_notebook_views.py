@@ -22,9 +22,13 @@ SCRIPT = (
     "EmbeddingSimilarityEvaluator(",
 )
 TAUGHT = {
-    "02": ("SoftmaxLoss(",),
+    "02": ("SoftmaxLoss(", "LengthGroupedBatchSampler", "learning_rate_mapping="),
     "03": ("CosineSimilarityLoss(", "CoSENTLoss("),
-    "04": ("MultipleNegativesRankingLoss(", "BatchSamplers.NO_DUPLICATES", "mine_hard_negatives("),
+    "04": (
+        "MultipleNegativesRankingLoss(",
+        "NoDuplicatesLengthGroupedBatchSampler",
+        "mine_hard_negatives(",
+    ),
     "05": ("MultipleNegativesRankingLoss(",),
     "06": ("CrossEncoderTrainer(", "CrossEncoder(", ".predict("),
     "07": ("DenoisingAutoEncoderLoss(",),

@@ -15,6 +15,7 @@ from accelerate.state import AcceleratorState
 from transformers.utils import import_utils
 
 import embedlab as el
+from embedlab.batching import length_grouped_sampler
 from embedlab.losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS
 from embedlab.training.recipes import RECIPES, recipe_arguments
 
@@ -97,7 +98,7 @@ def test_every_full_run_starts_on_the_gpu_with_mixed_precision(name, gpu, tmp_pa
     assert args.per_device_train_batch_size == (128 if name == "cached-mnr" else 32)
     assert args.learning_rate == 5e-5 and args.warmup_steps == (10 if recipe.finetune else round(100 * 32 / args.per_device_train_batch_size))  # fmt: skip
     in_batch = recipe.loss in IN_BATCH_NEGATIVE_LOSSES
-    assert (args.batch_sampler == "no_duplicates") == in_batch
+    assert args.batch_sampler is length_grouped_sampler(no_duplicates=in_batch)
     assert args.ddp_backend is None  # one GPU; several under torchrun use NCCL
 
 
