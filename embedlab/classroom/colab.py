@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 
 from .._version import REPO_URL
+from ..errors import InputError
 
 __all__ = ["badge", "setup_cell", "colab_cells_problems", "publish", "main"]
 
@@ -46,10 +48,23 @@ if "google.colab" in sys.modules:
                   "(Runtime > Restart session), then run the notebook from the next cell.")"""
 
 
+# https://github.com/<owner>/<name>: GitHub's own rules for both parts, nothing else, so
+# that the address can sit inside a Python string and a shell command (`%pip install`)
+_REPO = re.compile(
+    r"https://github\.com/(?P<path>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/"
+    r"(?!\.{1,2}/?$)[A-Za-z0-9._-]{1,100})/?"
+)
+
+
 def _repo_path(repo: str) -> str:
-    if not repo.startswith(GITHUB) or repo.rstrip("/").count("/") != 4:
-        raise ValueError(f"expected https://github.com/<owner>/<name>, got {repo!r}")
-    return repo.removeprefix(GITHUB).rstrip("/")
+    """``owner/name`` of ``repo``; anything but a plain GitHub address is an InputError."""
+    found = _REPO.fullmatch(repo) if isinstance(repo, str) else None
+    if found is None:
+        raise InputError(
+            f"expected https://github.com/<owner>/<name> (letters, digits, '-', '.' and '_' "
+            f"only: no spaces, quotes or shell characters), got {repo!r}"
+        )
+    return found["path"]
 
 
 def badge(notebook: str, repo: str = REPO_URL) -> str:
@@ -60,6 +75,7 @@ def badge(notebook: str, repo: str = REPO_URL) -> str:
 
 def setup_cell(repo: str = REPO_URL) -> str:
     """The source of every notebook's set-up cell for ``repo``."""
+    _repo_path(repo)
     return SETUP_CELL.format(repo=repo.rstrip("/"))
 
 
@@ -103,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repo", help="https://github.com/<owner>/<name> of the published copy")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository's root")
     args = parser.parse_args(argv)
-    for path in publish(args.repo, args.root):
+    try:
+        changed = publish(args.repo, args.root)
+    except InputError as error:
+        print(f"embedlab.classroom.colab: {error}; nothing was changed", file=sys.stderr)
+        return 2
+    for path in changed:
         print(f"updated {path.relative_to(args.root)}")
     return 0
 

@@ -4,7 +4,9 @@ A checker never raises on a wrong answer. It returns a :class:`CheckResult` whos
 names the first case the answer gets wrong and gives a hint. A learner's function that
 raises (``SystemExit`` too; only ``KeyboardInterrupt`` passes), returns the wrong type or
 shape, returns ``None``, still holds the skeleton's ``...``, or runs past the time limit
-(:func:`check_seconds`, 10 s by default) gets a verdict too.
+(:func:`check_seconds`, 10 s by default) gets a verdict too. The answer runs in a worker
+thread (:func:`run_limited`), so that even a bare ``except:`` cannot keep the check, or the
+stop button, from ending.
 
 Writing a checker: decorate a function that takes the learner's answer, raises
 :class:`Wrong` (or :class:`NotAttempted`) with a message when something is off, and returns
@@ -47,7 +49,9 @@ __all__ = [
     "short",
     "error_text",
     "TimeLimit",
+    "Unstoppable",
     "time_limit",
+    "run_limited",
     "check_seconds",
     "plain_text",
 ]
@@ -102,26 +106,124 @@ class TimeLimit(BaseException):
     """
 
 
+MIN_CHECK_SECONDS = 0.1  # a smaller limit stops even a correct answer before it starts
+STOP_TRIES_SECONDS = 2.0  # how long a timed-out answer is asked to stop before it is left
+
+
 def check_seconds() -> float:
-    """The time limit of one check: ``$EMBEDLAB_CHECK_SECONDS``, else 10 s (0: no limit)."""
-    try:
-        return float(os.environ.get(CHECK_SECONDS_ENV, DEFAULT_CHECK_SECONDS))
-    except ValueError:
+    """The time limit of one check: ``$EMBEDLAB_CHECK_SECONDS``, else 10 s; 0 means no limit.
+
+    A value that is not a number, is negative, infinite or NaN warns (naming the value) and
+    falls back to 10 s; a positive value under 0.1 s warns and becomes 0.1 s.
+    """
+    import warnings
+
+    text = os.environ.get(CHECK_SECONDS_ENV)
+    if text is None or not text.strip():
         return DEFAULT_CHECK_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds) and seconds >= MIN_CHECK_SECONDS or seconds == 0:
+        return seconds
+    if math.isfinite(seconds) and seconds > 0:
+        fallback, why = MIN_CHECK_SECONDS, f"is under {MIN_CHECK_SECONDS:g} s"
+    else:
+        fallback, why = DEFAULT_CHECK_SECONDS, "is not a number of seconds >= 0"
+    warnings.warn(
+        f"{CHECK_SECONDS_ENV}={text!r} {why}; the checks use {fallback:g} s. Set it to a "
+        "number of seconds such as 30, or to 0 for no limit.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return fallback
+
+
+class Unstoppable(BaseException):
+    """The answer did not stop when asked (a bare ``except:`` swallows the stop signal)."""
+
+
+def _ask_to_stop(worker: threading.Thread, error: type[BaseException]) -> bool:
+    """Raise ``error`` inside ``worker`` again and again until it ends; False if it will not.
+
+    Uses ``PyThreadState_SetAsyncExc``: the exception arrives at the worker's next Python
+    instruction (a long call into C finishes first).
+    """
+    try:
+        import ctypes
+
+        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except (ImportError, AttributeError):  # not CPython: nothing can stop the thread
+        return not worker.is_alive()
+    deadline = time.monotonic() + STOP_TRIES_SECONDS
+    while worker.is_alive() and worker.ident is not None:
+        set_async(ctypes.c_ulong(worker.ident), ctypes.py_object(error))
+        worker.join(0.02)
+        if time.monotonic() > deadline:
+            break
+    if worker.is_alive() and worker.ident is not None:
+        set_async(ctypes.c_ulong(worker.ident), None)  # withdraw a pending one
+        return False
+    return True
+
+
+def run_limited(work: Callable[[], Any], seconds: float) -> Any:
+    """``work()`` in a worker thread, stopped after ``seconds`` (0: no limit).
+
+    Raises :class:`TimeLimit` when it ran out of time and stopped, :class:`Unstoppable` when
+    it would not stop (it is left running as a daemon thread), or what ``work`` raised. A
+    ``KeyboardInterrupt`` in the waiting thread stops the worker too, then passes on. No
+    signal or timer outlives the call.
+    """
+    import contextvars
+
+    outcome: dict[str, Any] = {}
+    context = contextvars.copy_context()
+    grad = torch.is_grad_enabled()
+
+    def target() -> None:
+        try:
+            try:
+                torch.set_grad_enabled(grad)
+                outcome["value"] = context.run(work)
+            except BaseException as error:  # handed to the waiting thread
+                outcome["error"] = error
+        except BaseException as error:  # a stop request that arrived while storing
+            outcome.setdefault("error", error)
+
+    worker = threading.Thread(target=target, name="embedlab-check", daemon=True)
+    deadline = time.monotonic() + seconds if seconds > 0 else math.inf
+    worker.start()
+    try:
+        while worker.is_alive() and time.monotonic() < deadline:
+            worker.join(min(deadline - time.monotonic(), 0.25))
+    except BaseException:  # KeyboardInterrupt (the stop button), an outer timer
+        _ask_to_stop(worker, KeyboardInterrupt)
+        raise
+    if worker.is_alive():
+        if not _ask_to_stop(worker, TimeLimit):
+            raise Unstoppable(seconds)
+        raise TimeLimit(f"still running after {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise :class:`TimeLimit` in the block after ``seconds`` (again each second after).
 
-    Uses ``SIGALRM``, so it works in the main thread on Unix and macOS, which is where a
-    Jupyter kernel runs a cell; elsewhere (Windows, another thread) the block runs unlimited.
-    A timer already set (e.g. pytest-timeout's) is put back afterwards.
+    Uses ``SIGALRM``, so it works in the main thread on Unix and macOS; elsewhere (Windows,
+    another thread) the block runs unlimited. A timer already set (e.g. pytest-timeout's)
+    is put back afterwards. The checkers use :func:`run_limited` instead, which an answer's
+    bare ``except:`` cannot defeat.
     """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if seconds <= 0 or not usable:
+    if not (0 < seconds < threading.TIMEOUT_MAX) or not usable:
         yield
         return
+    seconds = max(seconds, MIN_CHECK_SECONDS)
 
     def stop(signum, frame):
         raise TimeLimit(f"still running after {seconds:g} s")
@@ -379,6 +481,14 @@ def _too_slow(seconds: float) -> str:
     )
 
 
+def _would_not_stop(seconds: float) -> str:
+    return (
+        f"your answer did not finish in {seconds:g} s and did not stop when asked; a bare "
+        "`except:` may be catching the stop signal: catch `Exception` instead. It may still "
+        "be running in the background: restart the kernel to end it."
+    )
+
+
 def exercise(
     notebook: str, title: str | None = None, *, seconds: float | None = None
 ) -> Callable[[Callable[..., str]], Callable[..., CheckResult]]:
@@ -401,14 +511,15 @@ def exercise(
             limit = max(limit, seconds) if limit and seconds else limit
             guarded = _snapshot([sys.modules[check.__module__], sys.modules[__name__]])
             try:
-                with time_limit(limit):
-                    message = check(answer, *args, **kwargs)
+                message = run_limited(lambda: check(answer, *args, **kwargs), limit)
             except NotAttempted as verdict:
                 return CheckResult(name, False, str(verdict), attempted=False)
             except Wrong as verdict:
                 return CheckResult(name, False, str(verdict))
             except TimeLimit:
                 return CheckResult(name, False, _too_slow(limit))
+            except Unstoppable:
+                return CheckResult(name, False, _would_not_stop(limit))
             except KeyboardInterrupt:
                 raise  # the learner pressed stop: stop
             except Exception as error:  # an answer of a form the checker did not foresee
