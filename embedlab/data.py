@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import numbers
 import random
+from collections import Counter
 from pathlib import Path
 
 from datasets import Dataset, load_dataset
@@ -271,9 +272,15 @@ def cosine_pairs(dataset: Dataset) -> Dataset:
 def graded_pairs(stsb: Dataset) -> Dataset:
     """STS-B rows as sentence1, sentence2, score in [0, 1] (the 0-5 human score divided by 5)."""
     require_columns(stsb, ["sentence1", "sentence2", "label"])
-    scores = [float(s) for s in stsb["label"]]
-    if scores and (min(scores) < 0 or max(scores) > 5):
-        raise InputError(f"STS-B scores must lie in [0, 5]; found {min(scores)}..{max(scores)}")
+    scores = []
+    for row, score in enumerate(stsb["label"]):
+        number = score if isinstance(score, numbers.Real) and not isinstance(score, bool) else None
+        if number is None or not 0 <= number <= 5:  # NaN fails both comparisons
+            raise InputError(
+                f"STS-B scores must be numbers in [0, 5]; row {row} has {score!r} in column "
+                "'label'. Fix or drop that row (a NaN score would make every result NaN)."
+            )
+        scores.append(float(number))
     return Dataset.from_dict(
         {
             "sentence1": list(stsb["sentence1"]),
@@ -306,12 +313,28 @@ def mnr_triplets(dataset: Dataset, *, seed: int = 42) -> Dataset:
         )
     rng = random.Random(seed)
     negatives = []
+    total, counts = len(anchors), Counter(anchors)
+    # A premise of most rows would take many redrawn tries per row (quadratic time): its
+    # rows draw from a list of the other rows instead. Every other premise keeps the
+    # redraw, which takes fewer than 8 tries on average, and so the draws of ordinary data.
+    crowded: dict[str, list[int] | None] = {
+        p: None for p, n in counts.items() if (total - n) * MOST < total
+    }
     for i, anchor in enumerate(anchors):
+        if anchor in crowded:
+            if crowded[anchor] is None:
+                crowded[anchor] = [k for k, other in enumerate(anchors) if other != anchor]
+            others = crowded[anchor]
+            negatives.append(positives[others[rng.randrange(len(others))]])
+            continue
         j = rng.randrange(len(anchors))
         while j == i or anchors[j] == anchor:
             j = rng.randrange(len(anchors))
         negatives.append(positives[j])
     return Dataset.from_dict({"anchor": anchors, "positive": positives, "negative": negatives})
+
+
+MOST = 8  # a premise is "crowded" when fewer than 1 row in MOST has another premise
 
 
 def split_by_premise(

@@ -19,7 +19,7 @@ import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,8 +38,11 @@ __all__ = [
     "line_problem",
     "first_bad_line",
     "table_problem",
+    "read_checked",
     "check_file",
+    "file_error",
     "file_problem",
+    "TEXT_COLUMNS",
     "load_jsonl",
     "write_jsonl",
     "damaged",
@@ -51,6 +54,9 @@ STSB = ("sentence1", "sentence2", "label")
 GENRE = ("split", "idx", "genre", "source", "year")
 # dataset (the file's folder, or "genre") -> the columns embedlab reads
 DATA_COLUMNS: dict[str, tuple[str, ...]] = {"mnli": NLI, "snli": NLI, "stsb": STSB, "genre": GENRE}
+# dataset -> its columns of sentences, which must hold text (a number would load, then fail
+# deep inside the tokenizer)
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"mnli": NLI[:2], "snli": NLI[:2], "stsb": STSB[:2]}
 
 
 # --- the catalogue of offline files (a lab kit, the shared data folder) -------------------
@@ -139,15 +145,37 @@ def line_problem(line: str, kind: str) -> tuple[dict, str | None]:
     empty = [c for c in columns if record[c] is None]
     if empty:
         return record, f"column(s) {empty} are null; each row needs a value in each"
+    for column in TEXT_COLUMNS.get(kind, ()):
+        if not isinstance(record[column], str):
+            value = record[column]
+            return record, (
+                f"column {column!r} holds {short_json(value)} ({_json_kind(value)}), not text; "
+                "each sentence must be a JSON string"
+            )
     rule = LABEL_RULES.get(kind)
     return record, rule(record["label"]) if rule else None
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON kind of a parsed value, in words."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, numbers.Number):
+        return "a number"
+    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def short_json(value: Any, limit: int = 40) -> str:
+    """``value`` as JSON on one line, cut to ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def first_bad_line(path: Path, kind: str) -> tuple[int, str] | None:
     """(line number, problem) of the first bad line of ``path``, or ``None`` if all are good."""
     number = 0
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:  # a leading BOM (Notepad) is skipped
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     problem = line_problem(line, kind)[1]
@@ -162,7 +190,7 @@ class DamagedFileError(DataUnavailableError):
     """A data file that cannot be read as it should: names the file, the line and the fix."""
 
     def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        self.path, self.line = path, line
+        self.path, self.line, self.reason = path, line, problem
         self.problem = f"line {line:,}: {problem}" if line is not None else problem
         where = f"{path}, line {line:,}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}. {DAMAGED_FIX}")
@@ -176,11 +204,16 @@ def damaged(path: Path, line: int | None, problem: str) -> DamagedFileError:
 def table_problem(table: pa.Table, kind: str) -> str | None:
     """What is wrong with a loaded table of dataset ``kind``, found with Arrow (cheap)."""
     columns = DATA_COLUMNS[kind]
+    if table.num_rows == 0:
+        return EMPTY
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         return f"lacks column(s) {missing}"
     if any(table.column(c).null_count for c in columns):
         return "a null or missing value"
+    text = [c for c in TEXT_COLUMNS.get(kind, ()) if not _is_text(table.column(c).type)]
+    if text:
+        return f"column(s) {text} hold something other than text"
     rule = LABEL_RULES.get(kind)
     if rule is None:
         return None
@@ -188,23 +221,44 @@ def table_problem(table: pa.Table, kind: str) -> str | None:
     if not (pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type)):
         return "labels that are not numbers"
     if kind == "stsb":
-        extremes = [v.as_py() for v in pc.min_max(labels).values()]
-        bad = any(rule(v) for v in extremes if v is not None)
-        return "a score outside 0-5" if bad else None
+        if pa.types.is_floating(labels.type) and pc.any(pc.is_nan(labels)).as_py():
+            return "a score that is NaN"
+        low, high = (v.as_py() for v in pc.min_max(labels).values())
+        if any(rule(v) for v in (low, high) if v is not None):
+            return "a score outside 0-5"
+        if table.num_rows > 1 and low == high:
+            return (
+                f"all {table.num_rows:,} scores are {low:g}: with no spread, a rank "
+                "correlation (the STS-B score) is undefined (NaN)"
+            )
+        return None
     if not pa.types.is_integer(labels.type):
         return "a label that is not a whole number"
     odd = [v for v in pc.unique(labels).to_pylist() if rule(v)]
     return f"label(s) {sorted(odd)} outside -1..2" if odd else None
 
 
-def _raise_for(path: Path, kind: str, problem: str) -> None:
+EMPTY = "it holds no rows (an empty file)"
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _raise_for(path: Path, kind: str, problem: str) -> NoReturn:
     """Raise :func:`damaged` with the first bad line found by scanning ``path``."""
     found = first_bad_line(path, kind)
+    if found is None and count_rows(path) == 0:
+        problem = EMPTY
     raise damaged(path, *(found if found else (None, problem)))
 
 
-def check_file(path: str | Path, kind: str) -> int:
-    """Parse ``path`` (fast, with Arrow) and check its columns and labels; return its rows."""
+def read_checked(path: str | Path, kind: str) -> pa.Table:
+    """Parse ``path`` (fast, with Arrow) and check every row: columns, text, labels.
+
+    The one check that the loader, the doctor and ``embedlab-labkit verify`` share, so they
+    cannot disagree about a file. Raises :class:`DamagedFileError` naming the first bad line.
+    """
     import pyarrow.json as pajson
 
     path = Path(path)
@@ -215,17 +269,23 @@ def check_file(path: str | Path, kind: str) -> int:
     problem = table_problem(table, kind)
     if problem:
         _raise_for(path, kind, problem)
-    return table.num_rows
+    return table
 
 
-_CHECKED: dict[tuple[str, str, int, int], str | None] = {}  # (path, kind, size, mtime) -> ...
+def check_file(path: str | Path, kind: str) -> int:
+    """Check ``path`` like :func:`read_checked`; return its rows."""
+    return read_checked(path, kind).num_rows
 
 
-def file_problem(path: str | Path, kind: str) -> str | None:
-    """What is wrong with data file ``path`` (``"line 21: not valid JSON ..."``), or ``None``.
+# (path, kind, size, mtime) -> the file's error, or None
+_CHECKED: dict[tuple[str, str, int, int], DamagedFileError | None] = {}
+
+
+def file_error(path: str | Path, kind: str) -> DamagedFileError | None:
+    """The error of data file ``path`` (see :func:`read_checked`), or ``None`` when good.
 
     Parsed once per version of the file (size and modification time), so that a notebook's
-    first cell, which runs the doctor, stays quick.
+    first cell, which runs the doctor, and the loader after it stay quick.
     """
     path = Path(path)
     stat = path.stat()
@@ -235,8 +295,14 @@ def file_problem(path: str | Path, kind: str) -> str | None:
             check_file(path, kind)
             _CHECKED[key] = None
         except DamagedFileError as error:
-            _CHECKED[key] = error.problem
+            _CHECKED[key] = error
     return _CHECKED[key]
+
+
+def file_problem(path: str | Path, kind: str) -> str | None:
+    """What is wrong with data file ``path`` (``"line 21: not valid JSON ..."``), or ``None``."""
+    error = file_error(path, kind)
+    return error.problem if error is not None else None
 
 
 def load_jsonl(path: str | Path, kind: str) -> Dataset:
@@ -244,6 +310,9 @@ def load_jsonl(path: str | Path, kind: str) -> Dataset:
     from datasets.exceptions import DatasetGenerationError
 
     path = Path(path)
+    found = file_error(path, kind)  # the doctor's and verify's check: they agree
+    if found is not None:  # a fresh error: the cached one keeps no traceback
+        raise DamagedFileError(found.path, found.line, found.reason)
     reader_log = logging.getLogger("datasets.packaged_modules.json.json")
     level = reader_log.level
     reader_log.setLevel(logging.CRITICAL)  # its "row 20" would contradict our line number
