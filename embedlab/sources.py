@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import StorageError
+from .errors import InputError, StorageError
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -106,6 +106,11 @@ hub_reachable.cache_clear = _hub_answers.clear  # type: ignore[attr-defined]  # 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
     """The offline data folder: ``override``, else ``$EMBEDLAB_DATA_DIR``, else ``None``."""
+    if override is not None and not isinstance(override, str | os.PathLike):
+        raise InputError(
+            f"folder must be a folder's path (text or a pathlib.Path), e.g. "
+            f"folder='../shared/data', not {type(override).__name__} {override!r:.40}"
+        )
     value = override if override is not None else os.environ.get(DATA_DIR_ENV)
     return Path(value).expanduser().resolve() if value else None
 
@@ -173,8 +178,19 @@ def runs_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Folder for models embedlab builds itself (``$EMBEDLAB_CACHE_DIR``, else ~/.cache/embedlab)."""
+    """Folder for what embedlab builds itself (``$EMBEDLAB_CACHE_DIR``, else ~/.cache/embedlab).
+
+    Created on first use; :class:`~embedlab.errors.StorageError` when it cannot be.
+    """
     value = os.environ.get(CACHE_DIR_ENV)
     path = Path(value).expanduser() if value else Path.home() / ".cache" / "embedlab"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        in_the_way = path.exists() and not path.is_dir()
+        why = "a file is in its place" if in_the_way else f"{error.strerror or error}"
+        raise StorageError(
+            f"the cache folder {path} cannot be created ({why}): set {CACHE_DIR_ENV} to a "
+            "writable folder (or move what is in the way) and run again."
+        ) from error
     return path.resolve()

@@ -22,7 +22,7 @@ from datasets import Dataset, load_dataset
 
 from .data import load_stsb
 from .datafiles import GENRE_FILE, load_jsonl, write_jsonl
-from .errors import DataUnavailableError
+from .errors import DataUnavailableError, StorageError
 from .sources import DATA_DIR_ENV, cache_dir, data_dir, hub_reachable
 
 __all__ = [
@@ -109,8 +109,14 @@ def genre_source(*, folder: str | Path | None = None) -> tuple[Path | None, str]
     local = data_dir(folder)
     if local is not None and (local / GENRE_FILE.path).is_file():
         return local / GENRE_FILE.path, f"offline folder ({GENRE_FILE.path})"
-    if _cache_file().is_file():
-        return _cache_file(), f"cache ({_cache_file()}), built from {GENRE_SOURCE}"
+    try:
+        cached = _cache_file()
+    except StorageError as error:  # the cache folder cannot be made: no cache, say why
+        cached = None
+        if not hub_reachable():
+            return None, f"nowhere: no offline file, and no cache ({error})"
+    if cached is not None and cached.is_file():
+        return cached, f"cache ({cached}), built from {GENRE_SOURCE}"
     if hub_reachable():
         return None, f"the Hub ({GENRE_SOURCE}), built and cached on first use"
     return None, "nowhere: no offline file, no cache, and the Hub is not reachable"

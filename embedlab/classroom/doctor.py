@@ -24,12 +24,14 @@ from packaging.specifiers import SpecifierSet
 
 from .._version import __version__
 from ..datafiles import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, file_problem
-from ..errors import InputError, ModelUnavailableError
+from ..errors import InputError, ModelUnavailableError, StorageError
 from ..models import MINILM_HUB_ID, kit_models, locate_model, quick_base_path
 from ..profiles import PROFILE_ENV, PROFILES, STANDIN, Profile, device_name, get_profile, precision
 from ..sources import (
+    CACHE_DIR_ENV,
     DATA_DIR_ENV,
     RUNS_DIR_ENV,
+    cache_dir,
     data_dir,
     hub_offline_reason,
     hub_reachable,
@@ -283,6 +285,18 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
 
 def _check_genres(diagnosis: Diagnosis) -> None:
     """STS-B genres (notebook 07, the TSDAE panel, the genre map): a problem when nowhere."""
+    try:
+        cache_dir()  # the genres built from the Hub are kept there
+    except StorageError as error:
+        diagnosis.details.append(f"  BAD  cache folder: {error}")
+        diagnosis.problems.append(
+            Problem(
+                f"the cache folder cannot be used, so STS-B genres cannot be kept: {error}",
+                f"point {CACHE_DIR_ENV} at a writable folder (or unset it), or point "
+                f"{DATA_DIR_ENV} at a lab kit with {GENRE_FILE.path}",
+            )
+        )
+        return
     path, where = genre_source()
     if path is not None or hub_reachable():  # a file, or built from the Hub on first use
         diagnosis.details.append(f"  ok   STS-B genres: {where}")
