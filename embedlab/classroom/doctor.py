@@ -25,7 +25,7 @@ from packaging.specifiers import SpecifierSet
 from .._version import __version__
 from ..datafiles import DATA_FILES, GENRE_FILE, MANIFEST, count_rows, file_problem
 from ..errors import InputError, ModelUnavailableError, StorageError
-from ..models import MINILM_HUB_ID, kit_models, locate_model, quick_base_path
+from ..models import MINILM_HUB_ID, kit_copy_problem, kit_models, locate_model, quick_base_path
 from ..profiles import PROFILE_ENV, PROFILES, STANDIN, Profile, device_name, get_profile, precision
 from ..sources import (
     CACHE_DIR_ENV,
@@ -353,9 +353,22 @@ def _check_models(diagnosis: Diagnosis) -> None:
     diagnosis.details.append("models")
     where: dict[str, str] = {}
     for name in kit_models(profile):
+        broken = kit_copy_problem(name)
         try:
             where[name] = locate_model(name)[1]
             diagnosis.details.append(f"  ok   {name}: {where[name]}")
+            if broken is not None:  # skipped for another source: said, so it gets fixed
+                folder, problem = broken
+                diagnosis.details.append(f"  BAD  {name}: the lab kit's copy cannot load")
+                diagnosis.problems.append(
+                    Problem(
+                        f"the lab kit's copy of {name} in {folder} cannot load ({problem}); "
+                        f"embedlab uses the {where[name]} instead",
+                        f'copy the folder again from the kit (embedlab-labkit verify "${DATA_DIR_ENV}"'
+                        " checks it), or delete it",
+                        blocks=False,
+                    )
+                )
         except ModelUnavailableError as error:
             diagnosis.details.append(f"  BAD  {name} unavailable")
             if name == profile.base_model:

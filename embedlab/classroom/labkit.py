@@ -49,7 +49,7 @@ from ..datafiles import (  # the catalogue of offline files is core; a kit write
     write_jsonl,
 )
 from ..errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
-from ..models import MINILM_HUB_ID, kit_models
+from ..models import MINILM_HUB_ID, kit_models, model_folder_problem
 from ..profiles import PROFILES, QUICK, Profile, get_profile
 from ..sources import DATA_DIR_ENV, KIT_MODELS, hub_offline_reason, hub_reachable, kit_model_folder
 from ..stsb_genres import GENRE_SOURCE, GENRE_SPLITS, match_genres
@@ -384,6 +384,9 @@ def _check_model(name: str, root: Path, profile: Profile) -> Check:
     weights = _weights(path)
     if weights is None:
         return Check(item, "fail", "no weights file (model.safetensors); download it again")
+    problem = model_folder_problem(path)  # what the loader checks: a truncated file too
+    if problem is not None:
+        return Check(item, "fail", f"{problem}; download or copy it again")
     try:
         config = AutoConfig.from_pretrained(path)
         AutoTokenizer.from_pretrained(path)

@@ -27,9 +27,9 @@ from ..artefacts import MANIFEST, manifest_problem
 from ..data import NLI_LABELS, load_nli, load_stsb
 from ..errors import InputError, ModelUnavailableError
 from ..evaluation import pair_features
-from ..models import load_base_model, load_pretrained_model
+from ..models import load_base_model, load_pretrained_model, open_model_folder
 from ..plots import umap_coordinates
-from ..profiles import Profile, device_name, get_profile
+from ..profiles import Profile, get_profile
 from ..stsb_genres import load_stsb_genres
 from ..toydata import toy_reviews
 from ..training.ledger import read_ledger
@@ -97,7 +97,11 @@ def _load_saved(folder: str) -> SentenceTransformer:
                 f"the saved model in {folder} is damaged: {problem}. Train it again (its "
                 "notebook cell or python -m embedlab.training.cli), or choose another model."
             )
-    return SentenceTransformer(folder, device=device_name())
+    fix = (
+        "Train it again (its notebook cell or python -m embedlab.training.cli), or choose "
+        "another model."
+    )
+    return open_model_folder(folder, fix)  # no manifest: weights and modules.json checked
 
 
 _loaded: dict[tuple[str, float], SentenceTransformer] = {}
