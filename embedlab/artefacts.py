@@ -8,10 +8,12 @@ truncated or emptied file is reported by name instead of loading as garbage.
 >>> write_folder(runs / "models" / "x", lambda folder: model.save(str(folder)))
 >>> manifest_problem(runs / "models" / "x")        # None when every file matches
 >>> safe_name("../../escape")                      # "escape": a name that stays a name
+>>> distinct_name("02/x"), distinct_name("02-x")   # "02-x~<8 hex digits>", "02-x": never alike
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -20,12 +22,21 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 
-from .errors import InputError
+from .errors import InputError, StorageError
 
-__all__ = ["MANIFEST", "safe_name", "write_manifest", "manifest_problem", "write_folder"]
+__all__ = [
+    "MANIFEST",
+    "safe_name",
+    "distinct_name",
+    "space_needed",
+    "write_manifest",
+    "manifest_problem",
+    "write_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +60,26 @@ def safe_name(name: str) -> str:
             "(for example notebook='02_softmax_loss', recipe='softmax')"
         )
     return slug
+
+
+def distinct_name(name: str) -> str:
+    """:func:`safe_name` of ``name``, plus ``~`` and 8 hex digits of the raw name's SHA-256
+    when making it safe changed it: ``"02/x"`` -> ``"02-x~1b9c7d2e"``, ``"02-x"`` ->
+    ``"02-x"``. Names that become alike keep apart (``~`` is never in a name left as it was),
+    so two runs never share one folder.
+    """
+    slug = safe_name(name)
+    if slug == name:
+        return slug
+    return f"{slug}~{hashlib.sha256(str(name).encode('utf-8')).hexdigest()[:8]}"
+
+
+def space_needed(model: Any) -> int:
+    """Bytes a saved copy of ``model`` (a torch module) needs on disk, with room to spare: its
+    parameters' and buffers' bytes, plus a tenth and 16 MiB (tokenizer, config, manifest)."""
+    tensors = [*model.parameters(), *model.buffers()]
+    size = sum(t.numel() * t.element_size() for t in tensors)
+    return size + size // 10 + 16 * 2**20
 
 
 def _sha256(path: Path) -> str:
@@ -158,11 +189,40 @@ def _replace(partial: Path, target: Path) -> None:
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     target.replace(old)
-    partial.replace(target)
+    try:
+        partial.replace(target)
+    except BaseException:
+        old.replace(target)  # put the earlier folder back
+        raise
     if old.is_dir() and not old.is_symlink():
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink(missing_ok=True)
+
+
+_STORAGE_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "a file grew too large for the disk",
+    errno.EACCES: "the folder is not writable",
+    errno.EPERM: "the folder is not writable (immutable or locked)",
+    errno.EROFS: "the file system is read-only",
+}
+
+
+def _storage_problem(error: BaseException) -> str | None:
+    """What a failed write says about the disk, in words; ``None`` for another failure.
+
+    Libraries that write for themselves (safetensors, torch) raise their own errors with the
+    operating system's message inside, so the message is searched too.
+    """
+    code = getattr(error, "errno", None)
+    text = str(error)
+    for number, problem in _STORAGE_ERRNOS.items():
+        if code == number or os.strerror(number) in text:
+            where = getattr(error, "filename", None)
+            return f"{problem} ({os.strerror(number)}{f': {where}' if where else ''})"
+    return None
 
 
 def write_folder(
@@ -170,25 +230,36 @@ def write_folder(
     write: Callable[[Path], object],
     *,
     manifest: bool = True,
+    fix: str = "",
 ) -> Path:
     """Call ``write(folder)`` on a fresh temporary folder beside ``target``, add a manifest,
     then move it into place; return ``target``.
 
     If ``write`` fails or the process is killed, ``target`` is left as it was (the
-    temporary folder is removed now, or by the next write of the same target).
+    temporary folder is removed now, or by the next write of the same target). A full disk or
+    a folder that cannot be written raises :class:`StorageError` naming it, then ``fix``
+    (default: free space or make the folder writable).
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _tidy(target)
+    existed = target.exists()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _tidy(target)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
         write(partial)
         if manifest:
             write_manifest(partial)
         _replace(partial, target)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(partial, ignore_errors=True)
-        raise
+        problem = _storage_problem(error)
+        if problem is None:
+            raise
+        kept = "the earlier folder there is unchanged" if existed else "nothing was saved there"
+        raise StorageError(
+            f"{target} could not be written: {problem}; {kept}. "
+            + (fix or f"Free some space or make {target.parent} writable, and try again.")
+        ) from error
     return target

@@ -36,7 +36,14 @@ from ..methods.pretraining import (
 )
 from ..models import SHIPPED_BASE
 
-__all__ = ["SHIPPED_BASE", "shipped_build_record", "shipped_settings", "build_base", "main"]
+__all__ = [
+    "SHIPPED_BASE",
+    "shipped_build_record",
+    "shipped_settings",
+    "out_problem",
+    "build_base",
+    "main",
+]
 
 BUILD_RECORD = "build.json"
 
@@ -84,13 +91,18 @@ def build_base(
     probe_every: int = 1_000,
     log_every: int = 50,
     checkpoints: Path | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Pre-train with ``settings`` and save the model and its build record in ``out``.
 
     The folder is written beside ``out`` under a temporary name, given a manifest (each
     file's size and SHA-256, checked by :func:`embedlab.models.quick_base_path`) and moved
     into place only when complete, so an interrupted build never leaves weights that load.
+    ``out`` must be missing, empty or an earlier build (see :func:`out_problem`) unless
+    ``force``: an :class:`EmbedlabError` otherwise, checked before training and again before
+    the write.
     """
+    _check_out(out, force)
     sentences = pretraining_sentences()
     probes: list[dict[str, Any]] = []
     state: dict[str, Any] = {}
@@ -134,8 +146,35 @@ def build_base(
         tokenizer.save_pretrained(folder)
         (folder / BUILD_RECORD).write_text(json.dumps(record, indent=1) + "\n")
 
+    _check_out(out, force)  # again: something may have appeared there while training
     write_folder(out, write)  # with a manifest; in place only when complete
     return record
+
+
+def out_problem(out: Path) -> str | None:
+    """Why writing a build into ``out`` would delete what the build did not make; ``None``
+    when ``out`` is missing, an empty folder or an earlier build (its ``build.json``)."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        return f"--out {out} is a file, not a folder; the build would replace it"
+    if not out.exists() or not any(out.iterdir()):
+        return None
+    try:
+        record = json.loads((out / BUILD_RECORD).read_text(encoding="utf-8"))
+        earlier = isinstance(record, dict) and "settings" in record
+    except (OSError, ValueError):
+        earlier = False
+    if earlier:
+        return None
+    return (
+        f"--out {out} is a folder that holds files but no earlier build ({BUILD_RECORD}); "
+        "the build would replace all of them"
+    )
+
+
+def _check_out(out: Path, force: bool) -> None:
+    problem = None if force else out_problem(Path(out))
+    if problem:
+        raise EmbedlabError(f"{problem}: choose a new or empty folder, or pass force=True")
 
 
 def _yes(text: str) -> bool:
@@ -150,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=None, help="PyTorch threads (default: as recorded)"
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace --out even when it is not an earlier build"
+    )
     parser.add_argument("--probe-every", type=int, default=1_000)
     parser.add_argument(
         "--checkpoints", type=Path, default=None, help="also save each probed step here"
@@ -158,6 +200,15 @@ def main(argv: list[str] | None = None) -> int:
         kind = _yes if isinstance(field.default, bool) else type(field.default)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=None)
     args = parser.parse_args(argv)
+    out = args.out or SHIPPED_BASE
+    problem = None if args.force else out_problem(out)
+    if problem:  # before an hour of training, and nothing of the user's is touched
+        print(
+            f"embedlab-build-base: {problem}: choose a new or empty folder, or add --force "
+            "to replace it",
+            file=sys.stderr,
+        )
+        return 2
     try:
         shipped = shipped_build_record()
     except EmbedlabError:
@@ -170,12 +221,17 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, f.name) is not None
     }
     settings = PretrainingSettings(**{**recorded, **changes})
-    out = args.out or SHIPPED_BASE
     if changes and args.out is None:
         print("settings differ from the recorded build: give --out for a variant", file=sys.stderr)
         return 2
     print(f"pre-training {settings} -> {out}", flush=True)
-    record = build_base(settings, out, probe_every=args.probe_every, checkpoints=args.checkpoints)
+    record = build_base(
+        settings,
+        out,
+        probe_every=args.probe_every,
+        checkpoints=args.checkpoints,
+        force=args.force,
+    )
     print(json.dumps({k: v for k, v in record.items() if k != "loss_curve"}, indent=1))
     return 0
 

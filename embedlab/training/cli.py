@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import EmbedlabError
@@ -90,12 +92,38 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     return run_book_recipe(args.recipe, profile, **overrides).record
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM: stop as Ctrl+C would, so that ``finally`` blocks remove the trainer's
+    scratch folder and a half-saved model; a second SIGTERM ends the process at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.write(
+        2, b"embedlab-train: stopped by SIGTERM; a run not yet in the ledger is not recorded\n"
+    )
+    raise SystemExit(128 + signum)
+
+
+def _on_sigterm(handler: Callable | int) -> Callable | int | None:
+    """Install ``handler`` for SIGTERM (main thread only); return the one it replaces."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 on success, 2 on bad input)."""
+    """Run the command line; return the exit status (0 on success, 2 on bad input; a
+    SIGTERM exits with 143 after cleaning up)."""
     args = parse_args(argv)
     if args.list:
         _list_recipes()
         return 0
+    previous = _on_sigterm(_stop)
+    try:
+        return _main(args)
+    finally:
+        _on_sigterm(signal.SIG_DFL if previous is None else previous)
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.output:
         os.environ[RUNS_DIR_ENV] = str(args.output)  # where runs_dir() and the ledger look
     init_distributed()

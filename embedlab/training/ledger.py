@@ -2,8 +2,9 @@
 
 Each record is checked against one schema (:mod:`embedlab.training.ledger_schema`) and appended with
 a single ``write`` on a file opened in append mode, then flushed to disk; appends from
-several processes at once stay whole. A crash mid-write can at worst leave a torn *last*
-line: the next append starts on a new line, and readers skip the torn line (and any line
+several processes at once stay whole. A write the disk takes only part of (it is full) is
+taken back and reported, never left as a silent torn line. A crash mid-write can at worst
+leave a torn *last* line: the next append starts on a new line, and readers skip the torn line (and any line
 that breaks the schema) with one warning naming the lines; earlier lines are never touched.
 
 >>> check_runs_dir()                       # before training: the folder takes models and records
@@ -13,9 +14,13 @@ that breaks the schema) with one warning naming the lines; earlier lines are nev
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import logging
+import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,13 +86,15 @@ def _try_write(folder: Path) -> None:
         pass
 
 
-def check_runs_dir(path: str | os.PathLike[str] | None = None) -> Path:
+def check_runs_dir(path: str | os.PathLike[str] | None = None, *, needed_bytes: int = 0) -> Path:
     """Check that the runs folder (default :func:`~embedlab.sources.runs_dir`) can take a
     saved model in ``models/`` and a record in ``results.jsonl``; return the folder.
 
     Call it before training, so that a run is never lost at the end. Raises
     :class:`StorageError` naming the folder, the problem and the fix: a read-only folder,
-    a file where a folder should be, or ``results.jsonl`` that is a folder.
+    a file where a folder should be, ``results.jsonl`` that is a folder, or less free space
+    in ``models/`` than ``needed_bytes`` (what the run will write, see
+    :func:`embedlab.artefacts.space_needed`).
     """
     root = Path(path).expanduser() if path is not None else runs_dir()
     if root.exists() and not root.is_dir():
@@ -112,7 +119,19 @@ def check_runs_dir(path: str | os.PathLike[str] | None = None) -> Path:
             raise _unusable(
                 root, f"{ledger} cannot be appended to ({error.strerror or error})"
             ) from error
+    free = shutil.disk_usage(models).free
+    if free < needed_bytes:
+        raise StorageError(
+            f"the runs folder {root} has too little free space: {_mb(free)} free in {models}, "
+            f"about {_mb(needed_bytes)} needed to save this run's model and record. Free some "
+            f"space on that disk, or set {RUNS_DIR_ENV} to a folder on a disk with room, and "
+            "run again (nothing was trained)."
+        )
     return root.resolve()
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"
 
 
 def _json_value(value: Any) -> Any:
@@ -126,38 +145,105 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _without_nan(value: Any, where: str = "") -> tuple[Any, list[str]]:
+    """``value`` with each NaN or infinite number replaced by ``None``, and where they were
+    (``"trained.spearman_cosine"``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, [where]
+    if isinstance(value, dict):
+        pairs = [
+            (key, _without_nan(item, f"{where}.{key}" if where else str(key)))
+            for key, item in value.items()
+        ]
+        return {key: item for key, (item, _) in pairs}, [w for _, (_, ws) in pairs for w in ws]
+    if isinstance(value, list):
+        items = [_without_nan(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [item for item, _ in items], [w for _, ws in items for w in ws]
+    return value, []
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _append(fd: int, line: bytes) -> None:
+    """Write all of ``line`` at the end of ``fd`` and flush it to disk.
+
+    ``os.write`` may write only part of it (a disk that fills up): the rest is written in
+    further calls. When that fails, the bytes that landed are taken back (unless another
+    process has appended since), so the ledger is as it was before.
+    """
+    start = written = 0
+    try:
+        while written < len(line):
+            count = os.write(fd, line[written:])
+            if count <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            if not written:
+                start = os.lseek(fd, 0, os.SEEK_CUR) - count
+            written += count
+        os.fsync(fd)
+    except BaseException:
+        if written:
+            try:
+                if os.fstat(fd).st_size == start + written:  # nobody appended after us
+                    os.ftruncate(fd, start)
+            except OSError:
+                pass  # left torn: readers skip it, the next append starts a new line
+        raise
+
+
 def record_run(record: dict[str, Any], *, path: Path | None = None) -> Path:
     """Append one run's record as a JSON line; return the ledger's path.
 
+    NaN or infinite numbers (STS-B scores of constant or NaN labels) are written as
+    ``null`` and listed under ``"not_finite"``, with a warning: the line stays strict JSON
+    that every reader can parse, and the run's other figures are kept rather than refused.
     Raises :class:`InputError` when ``record`` breaks the schema (nothing is written) and
-    :class:`StorageError` when the ledger cannot be written.
+    :class:`StorageError` when the ledger cannot be written whole (it is left as it was).
     """
     problems = record_problems(record)
+    not_finite: list[str] = []
     if not problems:  # what is written must read back valid (a NumPy float becomes a float)
         record = json.loads(json.dumps(record, default=_json_value))
+        record, not_finite = _without_nan(record)
+        if not_finite:
+            record["not_finite"] = not_finite
         problems = record_problems(record)
     if problems:
         raise InputError(
             f"ledger record refused: {'; '.join(problems)}. A record needs "
             f"{', '.join(REQUIRED_KEYS)}; nothing was written."
         )
+    if not_finite:
+        log.warning(
+            "the ledger record of %r has values that are not numbers (NaN or infinite): %s. "
+            "They are recorded as null; a NaN score usually means NaN or all-equal labels in "
+            "the evaluation set.",
+            record.get("recipe"),
+            ", ".join(not_finite),
+        )
     path = Path(path) if path is not None else ledger_path()
-    line = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+    text = json.dumps(record, sort_keys=True, allow_nan=False)
+    line = (text + "\n").encode("utf-8")
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 line = b"\n" + line  # a torn last line: start on a new one, never glue to it
-            os.write(fd, line)
-            os.fsync(fd)
+            _append(fd, line)
         finally:
             os.close(fd)
     except OSError as error:
+        fix = (
+            f"Free some space on that disk (or set {RUNS_DIR_ENV} to a folder on another one) "
+            "before the next run"
+            if error.errno in _NO_SPACE
+            else f"Set {RUNS_DIR_ENV} to a writable folder (or fix this one) before the next run"
+        )
         raise StorageError(
             f"the ledger {path} cannot be written ({error.strerror or error}), so this record "
-            f"was not saved: {json.dumps(record, sort_keys=True)}. Set {RUNS_DIR_ENV} to a "
-            "writable folder (or fix this one) before the next run."
+            f"was not saved: {text}. {fix}; its earlier records are unchanged."
         ) from error
     return path
 
@@ -192,6 +278,8 @@ def _parse(raw: bytes, torn: bool) -> tuple[dict[str, Any] | None, str]:
         record = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None, "torn (an interrupted write)" if torn else "not JSON"
+    except RecursionError:  # e.g. 200,000 "[": too deep for the parser, not a record
+        return None, "nested too deeply to read (not a ledger record)"
     problems = record_problems(record)
     return (None, "; ".join(problems)) if problems else (record, "")
 
@@ -199,8 +287,9 @@ def _parse(raw: bytes, torn: bool) -> tuple[dict[str, Any] | None, str]:
 def read_ledger(*, path: Path | None = None) -> list[dict[str, Any]]:
     """All valid records, oldest first.
 
-    Lines that are not JSON, torn by a crash or break the schema (``null``, a list,
-    ``"seconds": "fast"``...) are skipped with one warning naming them.
+    Lines that are not JSON, torn by a crash, nested too deeply to parse or break the schema
+    (``null``, a list, ``"seconds": "fast"``...) are skipped with one warning naming them. A
+    UTF-8 byte-order mark at the start (an editor such as Notepad adds one) is ignored.
     """
     if path is None:
         try:
@@ -216,6 +305,8 @@ def read_ledger(*, path: Path | None = None) -> list[dict[str, Any]]:
     except OSError as error:  # a folder in its place, or unreadable
         log.warning("the ledger %s cannot be read (%s); no records shown", path, error)
         return []
+    if lines[0].startswith(codecs.BOM_UTF8):  # saved by an editor that marks UTF-8 (Notepad)
+        lines[0] = lines[0][len(codecs.BOM_UTF8) :]
     records, skipped = [], []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():

@@ -35,7 +35,7 @@ from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
 from transformers import TrainerCallback, set_seed
 
-from ..artefacts import safe_name, write_folder
+from ..artefacts import distinct_name, space_needed, write_folder
 from ..batching import length_grouped_sampler
 from ..errors import InputError
 from ..evaluation import (
@@ -280,15 +280,18 @@ def train_model(
     return seconds, peak.mb, steps, history
 
 
-def model_folder(notebook: str, recipe: str, profile: Profile) -> Path:
+def model_folder(
+    notebook: str, recipe: str, profile: Profile, model: SentenceTransformer | None = None
+) -> Path:
     """Where :func:`run_recipe` saves: ``<runs>/models/<notebook>--<recipe>--<profile>--seed<n>``.
 
-    Each name becomes a safe folder name (``"../../x"`` -> ``"x"``, see
-    :func:`embedlab.artefacts.safe_name`), so a model never lands outside ``models/``; the
-    runs folder is checked first (:func:`embedlab.training.ledger.check_runs_dir`).
+    Each name becomes a safe folder name (``"../../x"`` -> ``"x~<hash>"``, see
+    :func:`embedlab.artefacts.distinct_name`), so a model never lands outside ``models/`` and
+    two names that become alike never share a folder; the runs folder is checked first
+    (:func:`embedlab.training.ledger.check_runs_dir`), with room for ``model`` when given.
     """
-    root = check_runs_dir()
-    parts = [safe_name(notebook), safe_name(recipe), safe_name(profile.name)]
+    root = check_runs_dir(needed_bytes=space_needed(model) if isinstance(model, nn.Module) else 0)
+    parts = [distinct_name(notebook), distinct_name(recipe), distinct_name(profile.name)]
     name = "--".join([*parts, f"seed{profile.seed}"])
     if parts != [notebook, recipe, profile.name]:
         log.warning(
@@ -336,7 +339,7 @@ def run_recipe(
     overrides = check_overrides(overrides)  # the same checks as a profile's settings
     _check_dataset(loss_name, train_dataset, loss)
     _warn_if_standin(profile, model)
-    model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder, before training
+    model_dir = model_folder(notebook, recipe, profile, model)  # checks the runs folder first
     init_distributed()
     processes = world_size()
     if processes > 1:
@@ -402,7 +405,12 @@ def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fi
     """Save ``result.model`` in its runs folder (whole or not at all) and append its ledger
     record; ``fields`` are the record's run-specific keys (n_train, epochs, ...)."""
     model = result.model
-    write_folder(Path(result.model_path), lambda folder: model.save(str(folder)))
+    write_folder(  # a full disk or read-only folder: StorageError, and no record
+        Path(result.model_path),
+        lambda folder: model.save(str(folder)),
+        fix="The run was not recorded in the ledger. Free some space or make that folder "
+        "writable (or set EMBEDLAB_RUNS_DIR to another folder), and run again.",
+    )
     result.record = _ledger_record(
         notebook,
         result.recipe,
@@ -461,7 +469,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         self.extra = extra or {}
         self.result: RunResult | None = None
         _warn_if_standin(profile, trainer.model)
-        self._model_dir = model_folder(notebook, recipe, profile)  # checks the runs folder now
+        self._model_dir = model_folder(notebook, recipe, profile, trainer.model)  # checked now
         self._recipe = recipe
 
     def __enter__(self) -> recorded_run:

@@ -148,7 +148,7 @@ def seed_spread(
     found = [
         (seed, r[field][key], r["source"])
         for seed, r in sorted(records.items())
-        if isinstance(r.get(field), dict) and key in r[field]
+        if isinstance(r.get(field), dict) and r[field].get(key) is not None  # null: was NaN
     ]
     if not found:
         raise InputError(
