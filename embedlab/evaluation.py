@@ -31,6 +31,7 @@ __all__ = [
     "sts_scores",
     "pair_cosines",
     "pair_features",
+    "check_evaluator",
 ]
 
 STS_NAME = "sts-dev"
@@ -60,6 +61,12 @@ def stsb_evaluator(
             raise InputError(f"unknown STS-B genre {genre!r}; choose one of {known}")
         dataset = dataset.filter(lambda row: genres[(split, int(row["idx"]))] == genre)
         name = name or f"sts-{genre}"
+    if len(dataset) < 2:
+        raise InputError(
+            f"STS-B {split}{f' ({genre})' if genre else ''} gives {len(dataset)} pair(s) here; "
+            "a Spearman correlation needs at least 2 rows (the STS-B file may be cut short: "
+            "copy it again from the lab kit or the shared data folder)"
+        )
     return EmbeddingSimilarityEvaluator(
         sentences1=list(dataset["sentence1"]),
         sentences2=list(dataset["sentence2"]),
@@ -84,8 +91,11 @@ def _check_rows(rows: Iterable[int], n_rows: int, split: str) -> list[int]:
             f"(positions 0 to {n_rows - 1:,}); ask for at most {n_rows:,} rows, "
             f"e.g. rows=range({n_rows}) or --eval-rows {n_rows}"
         )
-    if not positions:
-        raise InputError("rows is empty; give at least one STS-B row to evaluate on")
+    if len(positions) < 2:
+        raise InputError(
+            f"{len(positions)} STS-B row(s) asked for; a Spearman correlation needs at least 2 "
+            "rows, e.g. rows=range(200) or --eval-rows 200"
+        )
     return [int(r) for r in positions]
 
 
@@ -156,12 +166,54 @@ def forget_scores() -> None:
     _SCORED.clear()
 
 
+def check_evaluator(evaluator: object, where: str = "evaluator") -> None:
+    """Refuse what cannot score a model as ``where`` (``None`` is fine: the default is
+    used): a string or other non-callable, or an STS evaluator of fewer than 2 pairs."""
+    if evaluator is None:
+        return
+    if isinstance(evaluator, str) or not callable(evaluator):
+        raise InputError(
+            f"{where} must be an evaluator (called on a model), e.g. "
+            "el.evaluation.stsb_evaluator(rows=range(200)), not "
+            f"{type(evaluator).__name__} {str(evaluator)[:40]!r}"
+        )
+    if isinstance(evaluator, EmbeddingSimilarityEvaluator) and len(evaluator.scores) < 2:
+        raise InputError(
+            f"{where} has {len(evaluator.scores)} pair(s); a Spearman correlation needs at "
+            "least 2, e.g. el.evaluation.stsb_evaluator(rows=range(200))"
+        )
+
+
+def _sentence_list(sentences: object, which: str) -> list[str]:
+    """``sentences`` as a list of texts; else :class:`InputError` naming ``which``."""
+    if isinstance(sentences, str) or not isinstance(sentences, Iterable):
+        raise InputError(
+            f"{which} must be a list of sentences, not {type(sentences).__name__} "
+            f"{str(sentences)[:40]!r}; e.g. pair_cosines(model, ['a cat'], ['a dog'])"
+        )
+    texts = list(sentences)
+    odd = [(i, t) for i, t in enumerate(texts) if not isinstance(t, str)]
+    if odd:
+        i, text = odd[0]
+        raise InputError(f"{which}[{i}] is {text!r}, not a sentence; every item must be text")
+    return texts
+
+
+def _sentence_pairs(sentences1: object, sentences2: object) -> tuple[list[str], list[str]]:
+    first = _sentence_list(sentences1, "sentences1")
+    second = _sentence_list(sentences2, "sentences2")
+    if len(first) != len(second):
+        raise InputError(f"{len(first)} first sentences but {len(second)} second ones")
+    if not first:
+        raise InputError("no sentence pairs given; pass at least one pair of sentences")
+    return first, second
+
+
 def pair_cosines(
     model: SentenceTransformer, sentences1: Sequence[str], sentences2: Sequence[str]
 ) -> np.ndarray:
     """Cosine similarity of each pair (sentences1[i], sentences2[i])."""
-    if len(sentences1) != len(sentences2):
-        raise ValueError(f"{len(sentences1)} first sentences but {len(sentences2)} second ones")
+    sentences1, sentences2 = _sentence_pairs(sentences1, sentences2)
     u = model.encode(list(sentences1), batch_size=64, normalize_embeddings=True)
     v = model.encode(list(sentences2), batch_size=64, normalize_embeddings=True)
     return (u * v).sum(axis=1)
@@ -171,6 +223,7 @@ def pair_features(
     model: SentenceTransformer, sentences1: Sequence[str], sentences2: Sequence[str]
 ) -> np.ndarray:
     """(u, v, |u - v|) for each pair: what SoftmaxLoss's classifier reads; for pair maps."""
+    sentences1, sentences2 = _sentence_pairs(sentences1, sentences2)
     u = model.encode(list(sentences1), batch_size=64)
     v = model.encode(list(sentences2), batch_size=64)
     return np.hstack([u, v, np.abs(u - v)])

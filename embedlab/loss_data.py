@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from datasets import Dataset
+from datasets import Dataset, Value
 from sentence_transformers.sentence_transformer import losses as st_losses
 from torch import nn
 
@@ -36,11 +36,15 @@ def _first_bad(values: Sequence[Any], good) -> tuple[int, Any] | None:
 
 
 def _is_whole(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    """An integer, or a float with nothing after the point (``1.0``, not ``0.5`` or NaN)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or float(value).is_integer()
 
 
 def check_class_labels(values: Sequence[Any], column: str, num_labels: int) -> None:
-    """Every value a whole number in ``range(num_labels)``; else :class:`InputError`."""
+    """Every value a whole number in ``range(num_labels)`` (``1.0`` counts: a float column
+    of whole numbers); else :class:`InputError` naming the first row that is not."""
     bad = _first_bad(values, lambda v: _is_whole(v) and 0 <= v < num_labels)
     if bad is not None:
         row, value = bad
@@ -93,17 +97,23 @@ def _loss_kind(loss: str | nn.Module) -> tuple[str | None, int]:
     return None, 0
 
 
-def check_loss_data(loss: str | nn.Module, dataset: Dataset) -> None:
-    """Check the label or score column that ``loss`` reads from ``dataset``."""
+def check_loss_data(loss: str | nn.Module, dataset: Dataset) -> Dataset:
+    """Check the label or score column that ``loss`` reads from ``dataset``; return it, with
+    a class-label column of whole-number floats (``0.0, 1.0, 2.0``) cast to integers."""
     name, num_labels = _loss_kind(loss)
     names = dataset.column_names
     column = next((c for c in _LABEL_COLUMNS if c in names), None)
     if name not in ("softmax", *_SCORE_LOSSES) or column is None:
-        return
+        return dataset
     values = dataset[column]
     if name == "softmax":
         check_class_labels(values, column, num_labels)
-    elif name in _UNIT_SCORE_LOSSES:
+        feature = dataset.features.get(column)
+        if isinstance(feature, Value) and feature.dtype.startswith("float"):
+            return dataset.cast_column(column, Value("int64"))  # 1.0 -> 1: a class index
+        return dataset
+    if name in _UNIT_SCORE_LOSSES:
         check_scores(values, column, 0.0, 1.0)
     else:
         check_scores(values, column)
+    return dataset

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -90,9 +91,13 @@ def make_loss(
         options: more keyword arguments for the loss, e.g. ``mini_batch_size`` for
             ``"cached-mnr"`` or ``guide`` for ``"gist"``.
     """
-    key = name.strip().lower() if isinstance(name, str) else name
+    key = name.strip().lower() if isinstance(name, str) else None
     if key not in LOSSES:
-        raise InputError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+        what = repr(name) if isinstance(name, str) else f"{type(name).__name__} {name!r:.40}"
+        raise InputError(
+            f"unknown loss {what}; give one loss name as text, one of {sorted(LOSSES)}, "
+            "e.g. make_loss('mnr', model)"
+        )
     if not isinstance(model, SentenceTransformer):
         raise InputError(
             f"make_loss({key!r}, model) needs a SentenceTransformer model, not a "
@@ -101,9 +106,10 @@ def make_loss(
         )
     for option in _POSITIVE_OPTIONS.intersection(options):
         value = options[option]
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or not value > 0:
             raise InputError(
-                f"loss option {option}={value!r} must be a number > 0 "
+                f"loss option {option}={value!r} must be a number > 0 and finite "
                 f"(e.g. scale=20.0 for MNR, mini_batch_size=32 for cached MNR)"
             )
     if gather_across_devices and key in IN_BATCH_NEGATIVE_LOSSES:

@@ -26,6 +26,7 @@ from sentence_transformers.sentence_transformer.modules import Pooling, Transfor
 from .artefacts import MANIFEST, manifest_problem
 from .errors import InputError, ModelUnavailableError
 from .profiles import STANDIN, Profile, device_name
+from .settings import check_profile, check_seq_length
 from .sources import (
     DATA_DIR_ENV,
     KIT_MODELS,
@@ -47,6 +48,7 @@ __all__ = [
     "model_folder_problem",
     "open_model_folder",
     "kit_copy_problem",
+    "max_positions",
 ]
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,7 @@ def load_pretrained_model(
     else:
         model = SentenceTransformer(path, device=device or device_name())
     if max_seq_length is not None:
+        check_seq_length(max_seq_length, max_positions(model), name)
         model.max_seq_length = max_seq_length
     model.embedlab_base_name = name.split("/")[-1]
     model.embedlab_source = f"{name} ({where})"
@@ -290,6 +293,7 @@ def load_base_model(
     Returns:
         A ``SentenceTransformer``; its ``embedlab_source`` attribute describes what was loaded.
     """
+    check_profile(profile, "load_base_model")
     if pooling not in POOLING_MODES:
         raise InputError(f"unknown pooling {pooling!r}; choose one of {list(POOLING_MODES)}")
     name, base_name = profile.base_model, STANDIN_NAME
@@ -305,11 +309,21 @@ def load_base_model(
     encoder = _quiet_transformer(
         path, max_seq_length=profile.max_seq_length, model_kwargs={"dtype": torch.float32}
     )
+    check_seq_length(profile.max_seq_length, max_positions(encoder), source)
     pool = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
     model = SentenceTransformer(modules=[encoder, pool], device=device or device_name())
     model.embedlab_source = source
     model.embedlab_base_name = base_name
     return _with_card_example(model)
+
+
+def max_positions(model: torch.nn.Module) -> int | None:
+    """The token positions a model (or its first module, a ``Transformer``) can read: its
+    config's ``max_position_embeddings``; ``None`` when it has none."""
+    module = model[0] if isinstance(model, SentenceTransformer) and len(model) else model
+    config = getattr(getattr(module, "auto_model", None), "config", None)
+    positions = getattr(config, "max_position_embeddings", None)
+    return positions if isinstance(positions, int) and positions > 0 else None
 
 
 def with_pooling(model: SentenceTransformer, pooling: str) -> SentenceTransformer:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from .errors import InputError
@@ -46,6 +47,13 @@ def umap_coordinates(
     embeddings = np.asarray(embeddings, dtype=np.float32)
     if embeddings.ndim != 2 or len(embeddings) < 4:
         raise InputError(f"UMAP needs a 2-D array of at least 4 rows, got shape {embeddings.shape}")
+    broken = np.flatnonzero(~np.isfinite(embeddings).all(axis=1))
+    if len(broken):
+        raise InputError(
+            f"{len(broken)} of {len(embeddings)} embeddings hold NaN or infinite values (rows "
+            f"{', '.join(str(i) for i in broken[:5])}{', ...' if len(broken) > 5 else ''}): the "
+            "model gives broken vectors, e.g. after a run that diverged; map another model"
+        )
     reducer = _umap_class()(
         n_components=2,
         n_neighbors=min(n_neighbors, len(embeddings) - 1),
@@ -166,8 +174,18 @@ def plot_ledger(table, *, ax: plt.Axes | None = None, title: str = "STS-B valida
     """Untrained, trained (mean ± sd over seeds) and book Spearman for each run in a ledger
     table: one row of bars per recipe, labelled to three places, on an axis zoomed to the
     scores (its label says where it starts) so that 0.867 and 0.874 look different."""
+    if table is not None and not isinstance(table, pd.DataFrame):
+        raise InputError(
+            f"plot_ledger needs a ledger table, e.g. el.ledger_table(), not "
+            f"{type(table).__name__} {str(table)[:40]!r}"
+        )
     if table is None or len(table) == 0:
         raise InputError("the ledger is empty: run a training notebook first")
+    missing = [column for column in ("recipe", "profile") if column not in table]
+    if missing:
+        raise InputError(
+            f"plot_ledger needs the columns of el.ledger_table(); this table lacks {missing}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(table)))
     names = [f"{r.recipe} ({r.profile})" for r in table.itertuples()]

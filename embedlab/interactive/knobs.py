@@ -39,7 +39,7 @@ from ..errors import InputError
 from ..methods.augmentation import PAIRING_STRATEGIES
 from ..plots import umap_coordinates
 from ..profiles import Profile
-from ..settings import as_number, check_setting
+from ..settings import as_number, check_profile, check_setting, profile_scale
 from ..training.run import RunResult, run_recipe
 
 __all__ = [
@@ -325,7 +325,13 @@ def _spec(recipe: RecipeSpec) -> RecipeSpec:
 
 
 def _profile_key(profile: Profile) -> str:
-    return "quick" if profile.name == "quick" else "full"
+    return profile_scale(profile)  # a renamed profile: by its base model
+
+
+_SCALE_RULE = (
+    "a profile named other than quick or full takes the bounds of the built-in profile with "
+    "its base model"
+)
 
 
 def _on(value: Any, profile: Profile) -> Any:
@@ -363,8 +369,10 @@ def _check_value(knob: Knob, value: Any, profile: Profile) -> Any:
             raise InputError(f"{knob.label} must be a whole number, got {_format(value)}")
         value = int(value)
     if not low <= value <= high:
+        scale = profile_scale(profile)
+        whose = "" if scale == profile.name else f" (the {scale} profile's bounds: {_SCALE_RULE})"
         raise InputError(
-            f"{knob.label} {_format(value)} is out of range for the {profile.name} profile: "
+            f"{knob.label} {_format(value)} is out of range for the {profile.name} profile{whose}: "
             f"choose a value from {_format(low)} to {_format(high)}"
         )
     return value
@@ -379,6 +387,12 @@ def validate_settings(
     with each other (the batch larger than the training set, negatives with a pair loss...).
     """
     spec = _spec(recipe)
+    check_profile(profile, "validate_settings")
+    if not isinstance(settings, Mapping):
+        raise InputError(
+            f"settings must be a dict of knob values, e.g. {{'n_pairs': 500}}, not "
+            f"{type(settings).__name__} {str(settings)[:40]!r}"
+        )
     unknown = sorted(set(settings) - set(spec.knob_names))
     if unknown:
         raise InputError(f"recipe {spec.name!r} has no knob(s) {unknown}; it has {spec.knob_names}")

@@ -37,6 +37,7 @@ from ..evaluation import pair_features
 from ..methods.negatives import contradiction_triplets, mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
+from ..settings import profile_scale
 from ..sources import data_dir
 from ..training.recipes import get_recipe
 from .knobs import KNOBS, MapSet, RecipeSpec, TrainingPlan, warmup_for
@@ -77,7 +78,7 @@ def _entailment_rows(splits: tuple[str, ...], n_train: int, folder: str) -> int:
 def finetune_rows(profile: Profile) -> int:
     """How many triplets notebook 05 fine-tunes on (the ``finetune-mnr`` recipe's rows)."""
     rows = soft_triplet_count(profile)
-    if profile.name == "quick" and FINETUNE.quick_rows:
+    if profile_scale(profile) == "quick" and FINETUNE.quick_rows:
         rows = min(rows, FINETUNE.quick_rows)
     return rows
 

@@ -30,8 +30,10 @@ from matplotlib.figure import Figure
 from transformers import TrainerCallback
 
 from ..errors import EmbedlabError, InputError
+from ..evaluation import check_evaluator
 from ..plots import plot_map, similarity_heatmap
 from ..profiles import Profile, get_profile
+from ..settings import check_profile
 from .dashboard import (
     ALL,
     book_table,
@@ -268,7 +270,8 @@ class KnobPanel(StaticView, widgets.VBox):
         evaluator=None,
     ) -> None:
         self.spec = recipe_spec(recipe)
-        self.profile = profile or get_profile()
+        self.profile = get_profile() if profile is None else check_profile(profile, "knob_panel")
+        check_evaluator(evaluator, "evaluator")
         self.notebook, self.map_points, self.evaluator = notebook, map_points, evaluator
         self.last_outcome: PanelOutcome | None = None
         self.controls: dict[str, widgets.ValueWidget] = {}

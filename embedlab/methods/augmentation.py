@@ -38,6 +38,7 @@ from ..errors import InputError, ModelUnavailableError
 from ..memory import PeakMemory, free_memory
 from ..models import MINILM_HUB_ID, load_cross_encoder, locate_model, pretrained_model_path
 from ..profiles import STANDIN, Profile, device_name, precision
+from ..settings import profile_scale
 
 __all__ = [
     "PAIRING_STRATEGIES",
@@ -99,12 +100,12 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
 
 def teacher_settings(profile: Profile) -> dict[str, Any]:
     """The cross-encoder's training settings for ``profile`` (see :data:`TEACHER_SETTINGS`)."""
-    return dict(TEACHER_SETTINGS["quick" if profile.name == "quick" else "full"])
+    return dict(TEACHER_SETTINGS[profile_scale(profile)])
 
 
 def bi_encoder_loss(profile: Profile) -> str:
     """The loss name the bi-encoder trains with on gold + silver (see :data:`BI_ENCODER_LOSS`)."""
-    return BI_ENCODER_LOSS["quick" if profile.name == "quick" else "full"]
+    return BI_ENCODER_LOSS[profile_scale(profile)]
 
 
 def positive_pairs(pairs: Dataset) -> Dataset:

@@ -32,6 +32,7 @@ from transformers import set_seed
 from ..data import require_columns
 from ..errors import InputError
 from ..profiles import Profile
+from ..settings import profile_scale
 
 __all__ = [
     "split_words",
@@ -78,7 +79,7 @@ _NO_SPACE_AFTER = set('([{$"')
 
 def tsdae_settings(profile: Profile) -> dict[str, Any]:
     """TSDAE's pooling, sentence count and training settings for ``profile``."""
-    return dict(TSDAE_SETTINGS["quick" if profile.name == "quick" else "full"])
+    return dict(TSDAE_SETTINGS[profile_scale(profile)])
 
 
 def split_words(text: str) -> list[str]:

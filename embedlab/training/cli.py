@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import EmbedlabError
 from ..evaluation import stsb_evaluator
 from ..profiles import PROFILES, get_profile
+from ..settings import check_overrides
 from ..sources import RUNS_DIR_ENV
 from .distributed import finish_distributed, init_distributed, is_main_process, world_size
 from .ledger import ledger_path
@@ -35,11 +36,24 @@ __all__ = ["main", "parse_args"]
 log = logging.getLogger(__name__)
 
 
-def _whole(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
-    return value
+def _whole(what: str, example: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= 1 of ``what`` (its range is checked later, by the
+    profile's own checks, :func:`embedlab.settings.check_setting`)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {what}, e.g. {example}, got {text!r}"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {what} >= 1, e.g. {example}, got {text}"
+            )
+        return value
+
+    return parse
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -52,13 +66,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", choices=sorted(PROFILES), help="default: $EMBEDLAB_PROFILE, else by hardware"
     )
-    parser.add_argument("--max-steps", type=_whole, help="stop after this many optimiser steps")
-    parser.add_argument("--rows", type=_whole, help="MNLI train rows (default: the profile's)")
-    parser.add_argument("--batch-size", type=_whole, help="pairs per step on each process")
-    parser.add_argument("--eval-steps", type=_whole, help="evaluate every N steps while training")
+    parser.add_argument(
+        "--max-steps", type=_whole("steps", 100), help="stop after this many optimiser steps"
+    )
+    parser.add_argument(
+        "--rows", type=_whole("rows", 1000), help="MNLI train rows (default: the profile's)"
+    )
+    parser.add_argument(
+        "--batch-size", type=_whole("pairs", 32), help="pairs per step on each process"
+    )
+    parser.add_argument(
+        "--eval-steps", type=_whole("steps", 250), help="evaluate every N steps while training"
+    )
     parser.add_argument(
         "--eval-rows",
-        type=_whole,
+        type=_whole("rows", 200),
         help="score on the first N STS-B validation pairs (default: all)",
     )
     parser.add_argument(
@@ -82,11 +104,10 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     profile = get_profile(args.profile)
     changes = {"n_train": args.rows, "eval_steps": args.eval_steps}
     profile = profile.with_changes(**{k: v for k, v in changes.items() if v is not None})
-    overrides: dict[str, Any] = {}
-    if args.max_steps:
-        overrides["max_steps"] = args.max_steps
-    if args.batch_size:
-        overrides["batch_size"] = args.batch_size
+    # the profile's bounds, before any model or data is loaded
+    overrides: dict[str, Any] = check_overrides(
+        {"max_steps": args.max_steps, "batch_size": args.batch_size}
+    )
     if args.eval_rows:
         overrides["evaluator"] = stsb_evaluator(rows=list(range(args.eval_rows)))
     return run_book_recipe(args.recipe, profile, **overrides).record

@@ -5,15 +5,31 @@ read (a line that breaks it is skipped), so every record a table sees has these 
 
 >>> record_problems({"recipe": "softmax", "seconds": "fast", ...})
 ["'seconds' must be a number >= 0, got 'fast'", "missing 'model_path'", ...]
+>>> field_problems({"notebook": None})      # only the keys given: checked before a run
+["'notebook' must be a non-empty string, got None"]
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["REQUIRED_KEYS", "record_problems"]
+from ..settings import NAME_LIMIT, name_problem
+
+__all__ = [
+    "NAME_FIELDS",
+    "NAME_LIMIT",
+    "RECORD_KEYS",
+    "REQUIRED_KEYS",
+    "field_problems",
+    "record_problems",
+]
+
+# the names a saved model's folder is named after: checked by settings.name_problem, the rule
+# a profile's name is checked by too
+NAME_FIELDS = ("notebook", "recipe", "profile")
 
 
 def _text(value: Any) -> bool:
@@ -77,6 +93,7 @@ _OPTIONAL = {
     "cores": (lambda v: v is None or _count(v), "a whole number or null"),
 }
 REQUIRED_KEYS = tuple(_REQUIRED)
+RECORD_KEYS = tuple(_REQUIRED | _OPTIONAL)  # every key the schema checks
 _JSON_KINDS = {
     type(None): "null",
     bool: "true/false",
@@ -92,17 +109,36 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def record_problems(record: Any) -> list[str]:
+def field_problems(fields: Mapping[str, Any], *, writing: bool = True) -> list[str]:
+    """Why the schema's keys among ``fields`` are invalid, one phrase each; ``[]`` if none.
+
+    Keys absent from ``fields`` are not asked for, so a run checks its names and settings
+    before it starts with the very rules its record is written under. With ``writing`` a
+    name (:data:`NAME_FIELDS`) must also fit in :data:`NAME_LIMIT` characters (records
+    already in a ledger are read whatever their length).
+    """
+    problems = []
+    for key, (check, wanted) in (_REQUIRED | _OPTIONAL).items():
+        if key not in fields:
+            continue
+        if key in NAME_FIELDS:
+            problem = name_problem(key, fields[key], limit=NAME_LIMIT if writing else None)
+            if problem:
+                problems.append(problem)
+        elif not check(fields[key]):
+            problems.append(f"{key!r} must be {wanted}, got {_shown(fields[key])}")
+    return problems
+
+
+def record_problems(record: Any, *, writing: bool = False) -> list[str]:
     """Why ``record`` is not a valid ledger record, one phrase per problem; ``[]`` if it is.
 
-    Keys beyond the schema's are free (a recipe's own settings or results).
+    Keys beyond the schema's are free (a recipe's own settings or results). ``writing``:
+    see :func:`field_problems`.
     """
     if not isinstance(record, dict):
         kind = _JSON_KINDS.get(type(record), type(record).__name__)
         return [f"a record must be a JSON object {{...}}, got {kind}"]
     missing = [key for key in _REQUIRED if key not in record]
     problems = [f"missing {', '.join(repr(k) for k in missing)}"] if missing else []
-    for key, (check, wanted) in (_REQUIRED | _OPTIONAL).items():
-        if key in record and not check(record[key]):
-            problems.append(f"{key!r} must be {wanted}, got {_shown(record[key])}")
-    return problems
+    return problems + field_problems(record, writing=writing)

@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..methods.negatives import mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import PROFILES, Profile
+from ..settings import profile_scale
 from .distributed import init_distributed, main_process_first
 from .ledger import latest_run
 from .reference import reference_records
@@ -120,7 +121,7 @@ class Recipe:
         if mnli is None:
             mnli = load_training_nli(settings.train_splits, n_rows=settings.n_train)
         dataset = self.build(mnli, settings)
-        if profile.name == "quick" and self.quick_rows and len(dataset) > self.quick_rows:
+        if profile_scale(profile) == "quick" and self.quick_rows and len(dataset) > self.quick_rows:
             dataset = dataset.select(range(self.quick_rows))
         return dataset
 

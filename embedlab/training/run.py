@@ -11,12 +11,14 @@ trained model, saves it in the runs folder, appends a ledger record and frees me
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,17 +42,18 @@ from ..batching import length_grouped_sampler
 from ..errors import InputError
 from ..evaluation import (
     SCORE_KEYS,
+    check_evaluator,
     evaluate_sts,
     scores_before_training,
     sts_scores,
     stsb_evaluator,
 )
 from ..loss_data import check_loss_data
-from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, make_loss
+from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, LOSSES, make_loss
 from ..memory import PeakMemory, free_memory
-from ..models import STANDIN_NAME
+from ..models import STANDIN_NAME, max_positions
 from ..profiles import STANDIN, Profile, device_name, precision
-from ..settings import check_overrides
+from ..settings import NAME_LIMIT, check_overrides, check_profile, check_seq_length
 from .distributed import (
     ddp_backend,
     init_distributed,
@@ -60,6 +63,7 @@ from .distributed import (
     world_size,
 )
 from .ledger import check_runs_dir, record_run
+from .ledger_schema import RECORD_KEYS, field_problems
 from .progress import use_progress_line
 
 __all__ = [
@@ -74,9 +78,28 @@ __all__ = [
     "free_memory",
     "record_cross_encoder",
     "target_scores",
+    "TRAINING_OVERRIDES",
+    "RUN_OVERRIDES",
+    "check_override_names",
+    "check_run_inputs",
 ]
 
 log = logging.getLogger(__name__)
+
+# what train_model's overrides may change (training_arguments' settings)
+TRAINING_OVERRIDES = (
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "head_learning_rate",
+    "max_steps",
+    "no_duplicates",
+    "length_grouped",
+)
+# ... and run_recipe's, which also hands the trainer its callbacks and scratch folder
+RUN_OVERRIDES = (*TRAINING_OVERRIDES, "callbacks", "output_dir")
+# ledger keys a run fills itself: ``extra`` may not set them
+_RUN_FIELDS = frozenset({*RECORD_KEYS, "learning_rate_mapping"})
 
 
 @dataclass
@@ -172,6 +195,100 @@ def loss_defaults(loss_name: str | None) -> dict[str, Any]:
     return {"no_duplicates": loss_name in IN_BATCH_NEGATIVE_LOSSES}
 
 
+def check_override_names(
+    overrides: Mapping[str, Any], where: str, known: tuple[str, ...] = RUN_OVERRIDES
+) -> None:
+    """Refuse override names ``where`` does not take (a typo such as ``learning_rte``),
+    naming the closest known one and listing them all."""
+    unknown = sorted(set(overrides) - set(known), key=str)
+    if not unknown:
+        return
+    hints = [
+        f"{name!r}: did you mean {close[0]!r}?"
+        for name in unknown
+        if (close := difflib.get_close_matches(str(name), known, n=1))
+    ]
+    raise InputError(
+        f"{where} got unknown override(s) {unknown}"
+        + (f" ({'; '.join(hints)})" if hints else "")
+        + f"; the known overrides are {list(known)}. Other settings go through the profile: "
+        "profile.with_changes(...). Nothing was trained."
+    )
+
+
+def _check_loss(loss: Any) -> None:
+    """A loss name of :data:`embedlab.losses.LOSSES` or a loss module; else InputError."""
+    if isinstance(loss, nn.Module):
+        return
+    if isinstance(loss, str) and loss.strip().lower() in LOSSES:
+        return
+    shown = f"{type(loss).__name__} {str(loss)[:40]!r}"
+    raise InputError(
+        f"unknown loss {shown}; the loss must be a loss name, one of {sorted(LOSSES)}, or a "
+        "loss module such as el.losses.make_loss('mnr', model)"
+    )
+
+
+def check_run_inputs(
+    *,
+    notebook: Any,
+    recipe: Any,
+    profile: Any,
+    model: Any,
+    extra: Any,
+    where: str,
+) -> dict[str, Any]:
+    """Check what a run records before any work: the names (by the ledger's own rule,
+    :func:`embedlab.training.ledger_schema.field_problems`, as the record will be written),
+    the profile and ``extra``; return ``extra`` as a dict.
+
+    ``extra`` must be a dict whose keys are text and none of the keys the run fills itself
+    (``steps``, ``notebook``...); otherwise :class:`InputError` naming the field and the fix.
+    """
+    check_profile(profile, where)
+    validate = getattr(profile, "validate", None)
+    if callable(validate):
+        validate()  # a Profile built by hand gets the checks with_changes gives
+    names = {"notebook": notebook, "recipe": recipe, "profile": recorded_profile(profile, model)}
+    problems = field_problems(names)
+    if problems:
+        raise InputError(
+            f"{where}: {'; '.join(problems)}. Names are text of at most {NAME_LIMIT} "
+            "characters, e.g. notebook='02_softmax_loss', recipe='softmax'; nothing was "
+            "trained or written."
+        )
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise InputError(
+            f"{where}: extra must be a dict of more ledger keys, e.g. extra={{'group_size': 8}}, "
+            f"not {type(extra).__name__} {str(extra)[:40]!r}"
+        )
+    odd = [key for key in extra if not isinstance(key, str)]
+    if odd:
+        raise InputError(f"{where}: extra's keys must be text (ledger keys), got {odd[0]!r}")
+    clash = sorted(set(extra) & _RUN_FIELDS)
+    if clash:
+        raise InputError(
+            f"{where}: extra sets {clash}, which the run records itself; give your own keys "
+            "other names (e.g. extra={'my_steps': 1}), and pass training settings as "
+            "overrides (max_steps=..., batch_size=...) or through the profile "
+            "(profile.with_changes(...)). Nothing was trained."
+        )
+    return dict(extra)
+
+
+def _check_model(model: Any, where: str) -> None:
+    """A SentenceTransformer whose ``max_seq_length`` fits its token positions."""
+    if not isinstance(model, SentenceTransformer):
+        raise InputError(
+            f"{where} needs a SentenceTransformer model, not {type(model).__name__} "
+            f"{str(model)[:40]!r}; load one first, e.g. el.load_base_model(profile)"
+        )
+    name = getattr(model, "embedlab_base_name", None) or "this model"
+    check_seq_length(model.max_seq_length or 0, max_positions(model), name)
+
+
 def _ledger_record(
     notebook: str, recipe: str, model: SentenceTransformer, profile: Profile, **fields: Any
 ) -> dict[str, Any]:
@@ -217,7 +334,9 @@ def _warn_if_standin(profile: Profile, model: SentenceTransformer) -> None:
         )
 
 
-def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Module) -> None:
+def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Module) -> Dataset:
+    """``dataset`` checked for ``loss`` (columns, labels, scores); whole-number float labels
+    (``1.0``) come back as integers."""
     if not isinstance(dataset, Dataset):
         raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
     if len(dataset) == 0:
@@ -230,7 +349,7 @@ def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Modul
                 f"the dataset has {dataset.column_names}. Build it with the matching helper "
                 "(nli_pairs, cosine_pairs, mnr_triplets) or rename/select its columns."
             )
-    check_loss_data(loss, dataset)  # labels and scores in the loss's range
+    return check_loss_data(loss, dataset)  # labels and scores in the loss's range
 
 
 def train_model(
@@ -249,6 +368,9 @@ def train_model(
     ``overrides`` go to :func:`training_arguments` (epochs, batch_size, learning_rate,
     no_duplicates, max_steps); ``callbacks`` go to the trainer (e.g. a widget's progress bar).
     """
+    check_profile(profile, "train_model")
+    check_override_names(overrides, "train_model", TRAINING_OVERRIDES)
+    check_evaluator(evaluator, "evaluator")
     set_seed(profile.seed)
     if not model.model_card_data.widget:  # skip the model card's slow widget-example search
         first = train_dataset[0][train_dataset.column_names[0]]
@@ -335,9 +457,23 @@ def run_recipe(
     process saves and records the run (the others return a result with empty scores and
     record).
     """
-    loss_name = loss if isinstance(loss, str) else None
+    # every input is checked before any work, by the rules the record is written under
+    extra = check_run_inputs(
+        notebook=notebook,
+        recipe=recipe,
+        profile=profile,
+        model=model,
+        extra=extra,
+        where="run_recipe",
+    )
+    _check_model(model, "run_recipe")
+    check_override_names(overrides, "run_recipe")
     overrides = check_overrides(overrides)  # the same checks as a profile's settings
-    _check_dataset(loss_name, train_dataset, loss)
+    _check_loss(loss)
+    check_evaluator(evaluator, "evaluator")
+    check_evaluator(target_evaluator, "target_evaluator")
+    loss_name = loss if isinstance(loss, str) else None
+    train_dataset = _check_dataset(loss_name, train_dataset, loss)
     _warn_if_standin(profile, model)
     model_dir = model_folder(notebook, recipe, profile, model)  # checks the runs folder first
     init_distributed()
@@ -353,7 +489,7 @@ def run_recipe(
     if isinstance(loss_module, SoftmaxLoss):  # a new classifier head: the profile's own rate
         overrides.setdefault("head_learning_rate", profile.head_learning_rate)
         extra = {
-            **(extra or {}),
+            **extra,
             "learning_rate_mapping": {r"^classifier\.": overrides["head_learning_rate"]},
         }
     evaluator = evaluator or stsb_evaluator()
@@ -395,7 +531,7 @@ def run_recipe(
         learning_rate=overrides.get("learning_rate") or profile.learning_rate,
         world_size=processes,
         **target,
-        **(extra or {}),
+        **extra,
     )
     wait_for_everyone()
     return result
@@ -464,9 +600,17 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
                 f"{type(trainer).__name__}; build one with SentenceTransformerTrainer(model=..., "
                 "args=..., train_dataset=..., loss=..., evaluator=...)"
             )
+        self.extra = check_run_inputs(
+            notebook=notebook,
+            recipe=recipe,
+            profile=profile,
+            model=trainer.model,
+            extra=extra,
+            where="recorded_run",
+        )
+        check_evaluator(evaluator, "evaluator")
         self.trainer, self.notebook, self.profile = trainer, notebook, profile
         self.evaluator = evaluator or trainer.evaluator or stsb_evaluator()
-        self.extra = extra or {}
         self.result: RunResult | None = None
         _warn_if_standin(profile, trainer.model)
         self._model_dir = model_folder(notebook, recipe, profile, trainer.model)  # checked now
@@ -577,6 +721,15 @@ def record_evaluation(
 
     ``untrained`` and ``trained`` are the same scores; ``n_train`` and ``seconds`` are 0.
     """
+    extra = check_run_inputs(
+        notebook=notebook,
+        recipe=recipe,
+        profile=profile,
+        model=model,
+        extra=extra,
+        where="record_evaluation",
+    )
+    check_evaluator(evaluator, "evaluator")
     evaluator = evaluator or stsb_evaluator()
     scores = evaluate_sts(model, evaluator)
     record = _ledger_record(
@@ -591,7 +744,7 @@ def record_evaluation(
         untrained=scores,
         trained=scores,
         model_path="",
-        **(extra or {}),
+        **extra,
     )
     record_run(record)
     return record

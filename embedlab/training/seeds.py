@@ -16,8 +16,10 @@ first seed is trained live; the others come from the reference ledger
 
 from __future__ import annotations
 
+import math
+import numbers
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -85,11 +87,21 @@ class Spread:
 
 
 def spread(values: Sequence[float]) -> Spread:
-    """A :class:`Spread` of ``values`` (at least one number)."""
-    values = tuple(float(v) for v in values)
+    """A :class:`Spread` of ``values`` (at least one finite number)."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InputError(f"a spread needs a list of scores, not {type(values).__name__}")
+    values = tuple(values)
+    for i, value in enumerate(values):
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise InputError(
+                f"score {i} of the spread is {value!r}, not a finite number; a NaN score "
+                "usually means a run that diverged or an evaluation set of equal scores. "
+                "Leave it out, or train that seed again"
+            )
     if not values:
         raise InputError("a spread needs at least one score")
-    return Spread(values)
+    return Spread(tuple(float(v) for v in values))
 
 
 def live_seeds(recipe: str, profile: str) -> tuple[int, ...]:

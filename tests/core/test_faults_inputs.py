@@ -165,7 +165,7 @@ def test_training_arguments_take_the_profile_only_for_missing_values(tmp_path):
         ),
         ([0, -1, 2], "row 1: label -1 is not a class"),
         (["entailment", "neutral"], "row 0: label 'entailment' is not a class"),
-        ([0.0, 0.5], "row 0: label 0.0 is not a class"),
+        ([0.0, 0.5], "row 1: label 0.5 is not a class"),  # 0.0 is class 0 (row 4)
     ],
 )
 def test_softmax_labels_out_of_range_are_named_before_evaluation(
