@@ -201,14 +201,14 @@ def record_run(record: dict[str, Any], *, path: Path | None = None) -> Path:
     Raises :class:`InputError` when ``record`` breaks the schema (nothing is written) and
     :class:`StorageError` when the ledger cannot be written whole (it is left as it was).
     """
-    problems = record_problems(record)
+    problems = record_problems(record, writing=True)
     not_finite: list[str] = []
     if not problems:  # what is written must read back valid (a NumPy float becomes a float)
         record = json.loads(json.dumps(record, default=_json_value))
         record, not_finite = _without_nan(record)
         if not_finite:
             record["not_finite"] = not_finite
-        problems = record_problems(record)
+        problems = record_problems(record, writing=True)
     if problems:
         raise InputError(
             f"ledger record refused: {'; '.join(problems)}. A record needs "

@@ -8,6 +8,7 @@ untrained evaluation, and nothing is written: no ledger record, no model folder.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 from pathlib import Path
@@ -433,3 +434,15 @@ def test_row_4_a_fractional_label_names_its_own_row(standin):
         loss="softmax",
         train_dataset=_pairs([0, 1, 0.5, 2]),
     )
+
+
+def test_row_12_the_ledger_refuses_a_long_name_on_write_but_reads_old_lines(make_record):
+    with pytest.raises(
+        InputError, match=f"'notebook' is 100 characters long; a name may have at most {NAME_LIMIT}"
+    ):
+        el.training.ledger.record_run(make_record(notebook="n" * 100))
+    assert el.training.ledger.read_ledger() == []
+    path = el.training.ledger.ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(make_record(notebook="n" * 100)) + "\n")  # an older ledger's line
+    assert [r["notebook"] for r in el.training.ledger.read_ledger()] == ["n" * 100]
