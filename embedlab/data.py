@@ -77,6 +77,12 @@ def _load(name: str, split: str, n_rows: int | None, folder: str | Path | None) 
     n_rows = _check_n_rows(n_rows)
     local = data_dir(folder)
     if local is not None:
+        if local.exists() and not local.is_dir():
+            raise DataUnavailableError(
+                f"{DATA_DIR_ENV} points at {local}, a file, not a folder: set it to the folder "
+                f"that holds {_HUB[name][2]}/{split}.jsonl (see README, 'Working offline'), or "
+                "unset it to load from the Hub."
+            )
         path = _local_file(name, split, local)
         if not path.is_file():
             raise DataUnavailableError(

@@ -207,11 +207,13 @@ def _check_data(diagnosis: Diagnosis, hub: bool) -> None:
     profile, folder = diagnosis.profile, data_dir()
     diagnosis.details.append("datasets")
     if folder is not None and not folder.is_dir():
-        diagnosis.facts["data"] = f"${DATA_DIR_ENV} = {folder}, which does not exist"
+        what = "a file, not a folder" if folder.exists() else "which does not exist"
+        diagnosis.facts["data"] = f"${DATA_DIR_ENV} = {folder}, {what}"
         diagnosis.problems.append(
             Problem(
-                f"${DATA_DIR_ENV} points at {folder}, which does not exist",
-                "correct the path (the lab kit's folder), or unset it to load from the Hub",
+                f"${DATA_DIR_ENV} points at {folder}, {what}",
+                "set it to the folder that holds mnli/, snli/ and stsb/ (the lab kit's "
+                "folder), or unset it to load from the Hub",
             )
         )
         return

@@ -328,3 +328,22 @@ def test_a_folder_that_is_no_model_is_one_clear_error(tmp_path):
         f"{tmp_path / 'notes'} holds no model that loads: it has no config.json"
     )
     assert (tmp_path / "notes" / "notes.txt").read_bytes() == files["notes.txt"]
+
+
+def test_an_answer_that_replaces_a_library_function_gets_no_pass():
+    """Re-check row 'checker fooled': a wrong answer that sets numpy.linalg.norm to return 1."""
+    import numpy as np
+
+    from embedlab.classroom.exercises.nb01_contrastive import check_cosine
+
+    original = np.linalg.norm
+
+    def fooling(u, v):
+        np.linalg.norm = lambda x, *a, **k: 1.0  # every vector now "has length 1"
+        return float(u @ v)  # the dot product alone: wrong for vectors of other lengths
+
+    result = check_cosine(fooling)
+    assert not result.passed
+    assert "numpy.linalg.norm" in result.message and "restored" in result.message
+    assert np.linalg.norm is original  # the library is whole again
+    assert check_cosine(lambda u, v: float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))).passed

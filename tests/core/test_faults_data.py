@@ -1,4 +1,4 @@
-"""Fault rows of the reliability review about data (rows 5, 6, 40, 41, 43-46).
+"""Fault rows of the reliability review about data (rows 5, 6, 40, 41, 43-47).
 
 A damaged data file is named alike, with its file and line, by the loader, the doctor and
 ``embedlab-labkit verify`` (they share one check, :func:`embedlab.datafiles.read_checked`),
@@ -185,3 +185,17 @@ def test_mnr_triplets_is_linear_for_a_crowded_premise():
     assert time.monotonic() - start < 10
     assert set(triplets["negative"][:n]) == {f"h{n}"}  # the only row of another premise
     assert triplets["negative"][n] != f"h{n}"
+
+
+def test_a_data_dir_that_is_a_file_is_named_as_a_file(tmp_path, monkeypatch):
+    """Row 47: the loader and the doctor both say the path is a file, not a missing folder."""
+    a_file = tmp_path / "data.jsonl"
+    a_file.write_text('{"premise": "x"}\n')
+    monkeypatch.setenv("EMBEDLAB_DATA_DIR", str(a_file))
+    with pytest.raises(el.errors.DataUnavailableError, match="a file, not a folder") as caught:
+        el.load_nli("mnli", "validation_matched", n_rows=10)
+    assert "EMBEDLAB_DATA_DIR" in str(caught.value)
+    diagnosis = doctor.diagnose()
+    problem = next(p for p in diagnosis.problems if "EMBEDLAB_DATA_DIR" in p.what)
+    assert problem.what.endswith("a file, not a folder") and "mnli/" in problem.fix
+    assert a_file.read_text() == '{"premise": "x"}\n'  # nothing changed by looking

@@ -263,16 +263,31 @@ def plain_text(value: str) -> str:
 _MISSING = object()
 
 
+# the libraries the checkers compute with: an answer that rebinds one of their names (say
+# numpy.linalg.norm to a function that returns 1) would fool the reference computation
+_LIBRARIES = ("math", "numpy", "numpy.linalg", "torch", "torch.nn.functional")
+
+
 def _snapshot(modules: Iterable[Any]) -> list[tuple[Any, dict[str, Any]]]:
     return [(module, dict(vars(module))) for module in modules]
 
 
-def _undo_changes(snapshots: list[tuple[Any, dict[str, Any]]]) -> list[str]:
-    """Put back any name an answer rebound in the checker's modules; the names it touched."""
+def _library_snapshot() -> list[tuple[Any, dict[str, Any]]]:
+    return _snapshot(sys.modules[name] for name in _LIBRARIES if name in sys.modules)
+
+
+def _undo_changes(
+    snapshots: list[tuple[Any, dict[str, Any]]], *, added_too: bool = True
+) -> list[str]:
+    """Put back any name an answer rebound in ``snapshots``' modules; the names it touched.
+
+    ``added_too=False`` lets new names stand (a library may import a submodule lazily) and
+    puts back only names that were there before.
+    """
     touched = []
     for module, before in snapshots:
         now = vars(module)
-        for key in set(before) | set(now):
+        for key in (set(before) | set(now)) if added_too else set(before):
             if now.get(key, _MISSING) is not before.get(key, _MISSING):
                 touched.append(f"{module.__name__}.{key}")
                 if key in before:
@@ -510,6 +525,7 @@ def exercise(
             limit = check_seconds()
             limit = max(limit, seconds) if limit and seconds else limit
             guarded = _snapshot([sys.modules[check.__module__], sys.modules[__name__]])
+            libraries = _library_snapshot()
             try:
                 message = run_limited(lambda: check(answer, *args, **kwargs), limit)
             except NotAttempted as verdict:
@@ -538,6 +554,7 @@ def exercise(
                 )
             finally:
                 touched = _undo_changes(guarded)
+                rebound = _undo_changes(libraries, added_too=False)
             if touched:  # the answer rebound the checker's own names: its verdict is void
                 return CheckResult(
                     name,
@@ -545,6 +562,14 @@ def exercise(
                     f"your answer changed the checker itself ({', '.join(touched[:3])}), so "
                     "its verdict cannot be trusted; the checker is restored. Answer the "
                     "exercise without touching embedlab.classroom.exercises.",
+                )
+            if rebound:  # the checker computed with a library the answer had replaced
+                return CheckResult(
+                    name,
+                    False,
+                    f"your answer replaced {', '.join(rebound[:3])}, which the checker computes "
+                    "with, so its verdict cannot be trusted; the original is restored. Use "
+                    "the library's functions without assigning to them.",
                 )
             return CheckResult(name, True, message)
 
