@@ -3,7 +3,8 @@
 A batch is padded to its longest sentence, so a batch of random rows spends much of its work
 on padding. :class:`LengthGroupedBatchSampler` shuffles the rows, cuts them into pools of
 ``pool_batches`` batches, sorts each pool by length and cuts it into batches, then shuffles
-the order of the batches. Every row is still seen once per epoch, in an order the seed fixes.
+the order of the batches. Every row is still seen once per epoch, in an order the seed fixes. Under a launcher
+(several processes) the short batches come last, as accelerate's sharding expects.
 sentence-transformers ships no such sampler; its trainer takes one as
 ``SentenceTransformerTrainingArguments(batch_sampler=LengthGroupedBatchSampler)``.
 :class:`NoDuplicatesLengthGroupedBatchSampler` also keeps every text at most once per batch,
@@ -75,6 +76,10 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         self.row_texts = [set(row) for row in zip(*texts)] if self.no_duplicates else None
 
     def __len__(self) -> int:
+        if several_processes():
+            # accelerate divides this count among the processes, so it must be exact: the
+            # no-duplicates cut can make more, shorter batches than rows / batch_size
+            return len(self._batches())
         if self.drop_last:
             return self.n_rows // self.batch_size
         return -(-self.n_rows // self.batch_size)
@@ -103,6 +108,10 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         return batches, remaining
 
     def __iter__(self) -> Iterator[list[int]]:
+        yield from self._batches()
+
+    def _batches(self) -> list[list[int]]:
+        """This epoch's batches, in the order they are given out."""
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         order = torch.randperm(self.n_rows, generator=generator).tolist()
         pool_size = self.batch_size * self.pool_batches
@@ -115,14 +124,31 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
             batches += full
         if self.drop_last:
             batches = [batch for batch in batches if len(batch) == self.batch_size]
-        for i in torch.randperm(len(batches), generator=generator).tolist():
-            yield batches[i]
+        order = torch.randperm(len(batches), generator=generator).tolist()
+        if several_processes():
+            # accelerate deals batches out to the processes in turn and expects only the
+            # last ones to be short: a short batch in the middle would be skipped
+            size = self.batch_size
+            order = [i for i in order if len(batches[i]) == size] + [
+                i for i in order if len(batches[i]) < size
+            ]
+        return [batches[i] for i in order]
 
 
 class NoDuplicatesLengthGroupedBatchSampler(LengthGroupedBatchSampler):
     """:class:`LengthGroupedBatchSampler` that puts no text twice in a batch (in-batch negatives)."""
 
     no_duplicates = True
+
+
+def several_processes() -> bool:
+    """True under a launcher with more than one process (torch.distributed is running)."""
+    distributed = torch.distributed
+    return (
+        distributed.is_available()
+        and distributed.is_initialized()
+        and distributed.get_world_size() > 1
+    )
 
 
 def length_grouped_sampler(no_duplicates: bool) -> type[LengthGroupedBatchSampler]:

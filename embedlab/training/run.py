@@ -165,10 +165,9 @@ def training_arguments(
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
         batch_sampler=(
-            # batches of similar length, less padding: one process only (under a launcher,
-            # the library's samplers, which accelerate shards across the processes)
+            # batches of similar length, less padding (accelerate shards them under a launcher)
             length_grouped_sampler(no_duplicates)
-            if length_grouped and processes == 1
+            if length_grouped
             else BatchSamplers.NO_DUPLICATES
             if no_duplicates
             else BatchSamplers.BATCH_SAMPLER
