@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from ..errors import EmbedlabError
 from ..profiles import Profile, get_profile
@@ -50,8 +49,11 @@ def _show_embedlab_errors_briefly() -> None:
         return
 
     def handler(shell, etype, value, tb, tb_offset=None):
-        print(f"{etype.__name__}: {value}", file=sys.stderr)
-        return None
+        brief = [f"{etype.__name__}: {value}"]
+        # an error output, as any exception gives (the cell stops a "run all", and nbval
+        # fails it), holding the message alone instead of the library's traceback
+        shell._showtraceback(etype, value, brief)
+        return brief
 
     shell.set_custom_exc((EmbedlabError,), handler)
 

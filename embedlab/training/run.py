@@ -98,8 +98,11 @@ TRAINING_OVERRIDES = (
 )
 # ... and run_recipe's, which also hands the trainer its callbacks and scratch folder
 RUN_OVERRIDES = (*TRAINING_OVERRIDES, "callbacks", "output_dir")
-# ledger keys a run fills itself: ``extra`` may not set them
+# ledger keys a run fills itself: ``extra`` may not set them ...
 _RUN_FIELDS = frozenset({*RECORD_KEYS, "learning_rate_mapping"})
+# ... except the scores on a target domain, which a notebook's own trainer (recorded_run)
+# measures and passes in extra; run_recipe fills them only when given a target_evaluator
+TARGET_FIELDS = frozenset({"untrained_target", "trained_target"})
 
 
 @dataclass
@@ -236,13 +239,15 @@ def check_run_inputs(
     model: Any,
     extra: Any,
     where: str,
+    allowed: frozenset[str] = TARGET_FIELDS,
 ) -> dict[str, Any]:
     """Check what a run records before any work: the names (by the ledger's own rule,
     :func:`embedlab.training.ledger_schema.field_problems`, as the record will be written),
     the profile and ``extra``; return ``extra`` as a dict.
 
     ``extra`` must be a dict whose keys are text and none of the keys the run fills itself
-    (``steps``, ``notebook``...); otherwise :class:`InputError` naming the field and the fix.
+    (``steps``, ``notebook``...) but those in ``allowed``; otherwise :class:`InputError`
+    naming the field and the fix.
     """
     check_profile(profile, where)
     validate = getattr(profile, "validate", None)
@@ -266,7 +271,7 @@ def check_run_inputs(
     odd = [key for key in extra if not isinstance(key, str)]
     if odd:
         raise InputError(f"{where}: extra's keys must be text (ledger keys), got {odd[0]!r}")
-    clash = sorted(set(extra) & _RUN_FIELDS)
+    clash = sorted((set(extra) & _RUN_FIELDS) - allowed)
     if clash:
         raise InputError(
             f"{where}: extra sets {clash}, which the run records itself; give your own keys "
@@ -464,6 +469,7 @@ def run_recipe(
         model=model,
         extra=extra,
         where="run_recipe",
+        allowed=frozenset() if target_evaluator is not None else TARGET_FIELDS,
     )
     _check_model(model, "run_recipe")
     check_override_names(overrides, "run_recipe")

@@ -159,6 +159,21 @@ def test_row_11_own_extra_keys_still_pass(standin):
         _run(standin, extra={"group_size": 8, "source": "test"}, evaluator=StopAtEvaluation())
 
 
+def test_row_11_target_scores_are_the_callers_unless_run_recipe_measures_them(standin):
+    """A notebook's own trainer (recorded_run, notebook 07) passes its target-domain scores
+    in extra; run_recipe refuses them only when its target_evaluator would record them too."""
+    from embedlab.training.run import check_run_inputs
+
+    target = {"untrained_target": {"spearman_cosine": 0.4}, "trained_target": {}}
+    names = {"notebook": "t", "recipe": "r", "profile": QUICK, "model": standin}
+    assert check_run_inputs(**names, extra=target, where="recorded_run") == target
+    with pytest.raises(InputError, match=r"extra sets \['trained_target', 'untrained_target'\]"):
+        check_run_inputs(**names, extra=target, where="run_recipe", allowed=frozenset())
+    with pytest.raises(InputError, match=r"run_recipe: extra sets \['untrained_target'\]"):
+        _run(standin, extra={"untrained_target": {}}, target_evaluator=NeverEvaluate())
+    assert _nothing_written()
+
+
 # --- rows 7, 8: overrides and losses ---------------------------------------------------------
 
 
