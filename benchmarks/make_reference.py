@@ -38,7 +38,7 @@ from embedlab.training.reference import ALL_SEEDS_ENV, SHIPPED_DIR  # noqa: E402
 from embedlab.training.seeds import SEEDS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-TRAINING_NOTEBOOKS = ("02", "03", "04", "05", "06", "07")
+TRAINING_NOTEBOOKS = ("02", "03", "04", "05", "06", "07", "09")
 LIBRARIES = ("torch", "sentence-transformers", "transformers", "datasets", "embedlab")
 
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "--notebooks",
         nargs="*",
         default=list(TRAINING_NOTEBOOKS),
-        help="number prefixes (default 02-07); other notebooks' records are kept",
+        help="number prefixes (default 02-07 and 09); other notebooks' records are kept",
     )
     parser.add_argument("--profile", default="quick", choices=["quick", "full"])
     parser.add_argument(

@@ -637,3 +637,27 @@ def test_training_script():
     )
     _verdict(ex.check_training_script(_script(learning_rate=0.0)), False, "learning_rate=0.0")
     _verdict(ex.check_training_script(_script(train=True)), False, "return the trainer itself")
+
+
+# --- notebook 09 ---------------------------------------------------------------------------
+
+
+def test_static_encode():
+    right = lambda table, ids: torch.stack([table[i].mean(0) for i in ids])  # noqa: E731
+    _verdict(ex.check_static_encode(right), True)
+    # a set of tokens drops the repeated one: "not not" is not "not"
+    deduplicated = lambda table, ids: torch.stack([table[sorted(set(i))].mean(0) for i in ids])  # noqa: E731
+    _verdict(ex.check_static_encode(deduplicated), False, "counts twice")
+    summed = lambda table, ids: torch.stack([table[i].sum(0) for i in ids])  # noqa: E731
+    _verdict(ex.check_static_encode(summed), False, "mean of its rows")
+    assert ex.check_static_encode(lambda table, ids: ...).verdict == "not attempted yet"
+
+
+def test_binary_quantize():
+    _verdict(ex.check_binary_quantize(lambda e: np.packbits(e > 0, axis=1)), True)
+    zero_is_one = ex.check_binary_quantize(lambda e: np.packbits(e >= 0, axis=1))
+    _verdict(zero_is_one, False, "0 itself gives 0")
+    unpacked = ex.check_binary_quantize(lambda e: (e > 0).astype(np.uint8))
+    _verdict(unpacked, False, "8 dimensions a byte")
+    little = ex.check_binary_quantize(lambda e: np.packbits(e > 0, axis=1, bitorder="little"))
+    _verdict(little, False, "highest bit")

@@ -32,6 +32,7 @@ from .nb04_mnr import check_hard_negative_triplets, check_mnr_loss, check_semi_h
 from .nb05_finetuning import check_average_precision, check_spearman
 from .nb06_augsbert import check_gold_plus_silver, check_pairs_to_label
 from .nb07_tsdae import check_deletion_noise, check_unlabelled_sentences
+from .nb09_static import check_binary_quantize, check_static_encode
 
 __all__ = [
     "EXERCISES",
@@ -61,4 +62,6 @@ __all__ = [
     "check_deletion_noise",
     "check_pairs_to_label",
     "check_gold_plus_silver",
+    "check_static_encode",
+    "check_binary_quantize",
 ]
