@@ -32,6 +32,7 @@ TAUGHT = {
     "05": ("MultipleNegativesRankingLoss(",),
     "06": ("CrossEncoderTrainer(", "CrossEncoder(", ".predict("),
     "07": ("DenoisingAutoEncoderLoss(",),
+    "09": ("StaticEmbedding(", "MatryoshkaLoss(", "distill(", "quantize_embeddings("),
 }
 # what a stored output must not hold, and why
 FORBIDDEN = {
