@@ -164,14 +164,20 @@ def runs_dir() -> Path:
     created (a file in the way, a read-only parent).
     """
     value = os.environ.get(RUNS_DIR_ENV)
-    path = Path(value).expanduser() if value else default_runs_dir()
+    return _made_folder(
+        Path(value).expanduser() if value else default_runs_dir(), "runs", RUNS_DIR_ENV
+    )
+
+
+def _made_folder(path: Path, what: str, env: str) -> Path:
+    """``path``, created if need be; :class:`StorageError` naming ``env`` when it cannot be."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         in_the_way = path.exists() and not path.is_dir()
         why = "a file is in its place" if in_the_way else f"{error.strerror or error}"
         raise StorageError(
-            f"the runs folder {path} cannot be created ({why}): set {RUNS_DIR_ENV} to a "
+            f"the {what} folder {path} cannot be created ({why}): set {env} to a "
             "writable folder (or move what is in the way) and run again."
         ) from error
     return path.resolve()
@@ -184,13 +190,4 @@ def cache_dir() -> Path:
     """
     value = os.environ.get(CACHE_DIR_ENV)
     path = Path(value).expanduser() if value else Path.home() / ".cache" / "embedlab"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        in_the_way = path.exists() and not path.is_dir()
-        why = "a file is in its place" if in_the_way else f"{error.strerror or error}"
-        raise StorageError(
-            f"the cache folder {path} cannot be created ({why}): set {CACHE_DIR_ENV} to a "
-            "writable folder (or move what is in the way) and run again."
-        ) from error
-    return path.resolve()
+    return _made_folder(path, "cache", CACHE_DIR_ENV)
