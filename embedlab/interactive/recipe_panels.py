@@ -1,10 +1,11 @@
 """The knob panels of notebooks 02-05: the chapter's loss recipes and fine-tuning.
 
-Left at its defaults, a panel trains its notebook's own recipe: the first ``profile.n_train``
-rows of ``profile.train_splits`` (:func:`embedlab.data.load_training_nli`) shaped for the loss,
-at the profile's epochs, batch size, learning rate and warm-up (05: the ``finetune-mnr``
-recipe's settings and rows). Every knob reads its default from the profile, so a change to a
-profile changes the panels with it. Each panel maps held-out MNLI validation pairs
+Left at its defaults, a panel trains its notebook's own recipe: the first ``n_train`` rows of
+``profile.train_splits`` (:func:`embedlab.data.load_training_nli`) shaped for the loss, at the
+recipe's epochs, batch size, learning rate and warm-up (02-03: the loss comparison's rows and
+rates, ``get_recipe("softmax").settings(profile)``; 04: the profile's; 05: the
+``finetune-mnr`` recipe's settings and rows). Every knob reads its default from the profile
+through its recipe, so a change to a profile changes the panels with it. Each panel maps held-out MNLI validation pairs
 (u, v, |u-v|) before and after training, coloured by NLI label. Runs are recorded in the
 ledger as ``panel-...`` recipes, so they never replace a notebook's own runs.
 
@@ -56,6 +57,7 @@ MNR_LOSSES = ("mnr", "cached-mnr")
 SEMI_HARD_MIN_PAIRS = 200  # mining skips each anchor's 10 nearest, so it needs a corpus
 HELD_OUT_PREMISES = 500  # as notebook 04: premises kept out of the hard-negative triplets
 FINETUNE = get_recipe("finetune-mnr")  # notebook 05's recipe: its settings and quick rows
+COMPARISON = get_recipe("softmax")  # notebooks 02-03's loss comparison: its rows and rates
 
 
 def _training_rows(profile: Profile, n_rows: int) -> Dataset:
@@ -86,6 +88,11 @@ def finetune_rows(profile: Profile) -> int:
 def _finetune(setting: str):
     """The ``finetune-mnr`` recipe's value of ``setting`` on a profile (a knob default)."""
     return lambda profile: getattr(FINETUNE.settings(profile), setting)
+
+
+def _comparison(setting: str):
+    """The loss comparison's value of ``setting`` on a profile (a knob default or bound)."""
+    return lambda profile: getattr(COMPARISON.settings(profile), setting)
 
 
 def _premise_split(seed: int) -> tuple[Dataset, Dataset]:
@@ -181,7 +188,7 @@ def _recipe_rows(loss: str, negatives: str, profile: Profile, *, pretrained: boo
     """How many rows the notebook's recipe trains on with data of this shape (hard or
     semi-hard negatives: ``None``, they come from elsewhere)."""
     if loss not in MNR_LOSSES:
-        return profile.n_train
+        return COMPARISON.settings(profile).n_train
     if negatives not in ("none", "soft"):
         return None
     return finetune_rows(profile) if pretrained else soft_triplet_count(profile)
@@ -200,8 +207,10 @@ def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> Tr
     if pretrained:
         model = load_pretrained_model(max_seq_length=profile.max_seq_length)
         recipe_profile = FINETUNE.settings(profile)  # notebook 05's gentle rate and warm-up
-    else:
+    elif loss in MNR_LOSSES:
         model, recipe_profile = load_base_model(profile), profile
+    else:  # the pair losses of notebooks 02-03: their own rows and rates
+        model, recipe_profile = load_base_model(profile), COMPARISON.settings(profile)
     recipe_rows = _recipe_rows(loss, negatives, profile, pretrained=pretrained)
     return TrainingPlan(
         model=model,
@@ -240,7 +249,14 @@ def _name(prefix: str, *parts: str) -> str:
     return "-".join(["panel", prefix, *[p for p in parts if p]])
 
 
-_PAIR_KNOBS = (KNOBS["n_pairs"], KNOBS["epochs"], KNOBS["batch_size"], KNOBS["learning_rate"])
+_PAIR_KNOBS = (  # notebooks 02-03: defaults and the rows' bound from the loss comparison
+    KNOBS["n_pairs"]
+    .with_default(_comparison("n_train"))
+    .with_bounds(quick=(32, _comparison("n_train")), full=(100, _comparison("n_train"))),
+    KNOBS["epochs"],
+    KNOBS["batch_size"],
+    KNOBS["learning_rate"].with_default(_comparison("learning_rate")),
+)
 
 SOFTMAX_PANEL = RecipeSpec(
     name="softmax",

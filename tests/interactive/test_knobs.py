@@ -75,13 +75,21 @@ def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe):
 
 def test_panel_defaults_and_bounds_come_from_the_profile():
     quick = el.profiles.QUICK
-    settings = el.interactive.panels.validate_settings("softmax", {}, quick)
-    assert settings == {
-        "n_pairs": quick.n_train,
-        "epochs": quick.epochs,
-        "batch_size": quick.batch_size,
-        "learning_rate": quick.learning_rate,
-    }
+    comparison = get_recipe("softmax").settings(quick)  # 02-03: half the rows, twice the rate
+    assert (comparison.n_train, comparison.learning_rate) == (quick.n_train // 2, 2 * quick.learning_rate)
+    for panel in ("softmax", "cosine"):
+        settings = el.interactive.panels.validate_settings(panel, {}, quick)
+        settings.pop("loss", None)
+        assert settings == {
+            "n_pairs": comparison.n_train,
+            "epochs": quick.epochs,
+            "batch_size": quick.batch_size,
+            "learning_rate": comparison.learning_rate,
+        }
+        # the notebook passes the recipe's profile: the same panel
+        assert el.interactive.panels.validate_settings(panel, {}, comparison) == {
+            **settings, **({"loss": "cosine"} if panel == "cosine" else {})
+        }
     assert el.interactive.panels.validate_settings("mnr", {}, quick)["n_pairs"] == len(
         el.data.mnr_triplets(el.load_training_nli(quick.train_splits, n_rows=quick.n_train))
     )
@@ -137,7 +145,7 @@ def test_quick_bounds_are_smaller_than_full():
         (
             {"n_pairs": 10},
             "training pairs 10 is out of range for the quick profile: choose a value from 32 "
-            "to 39664",
+            "to 19832",  # the loss comparison's rows (half the quick profile's)
         ),
         ({"learning_rate": 0.5}, "learning rate 0.5 is out of range"),
         ({"epochs": 0}, "epochs 0 is out of range"),

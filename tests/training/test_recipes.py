@@ -33,7 +33,7 @@ def test_ensure_recorded_returns_the_existing_record_without_training():
 def test_ensure_recorded_trains_when_missing(monkeypatch):
     small = el.profiles.QUICK.with_changes(n_train=200, epochs=1, eval_steps=50, warmup_steps=0)
     record = el.training.recipes.ensure_recorded("cosine", small)
-    assert record["recipe"] == "cosine" and record["n_train"] == 200
+    assert record["recipe"] == "cosine" and record["n_train"] == 200  # a changed setting stays
     assert el.training.ledger.latest_run("cosine", profile="quick") == record
 
 
@@ -66,3 +66,23 @@ def test_finetune_recipe_matches_notebook_05():
     mnli = el.load_nli("mnli", "train", n_rows=3000)
     assert len(recipe.training_set(el.profiles.QUICK, mnli)) == 640
     assert len(recipe.training_set(el.profiles.FULL, mnli)) == len(el.data.mnr_triplets(mnli))
+
+
+def test_the_loss_comparison_has_its_own_quick_budget_and_keeps_what_you_changed():
+    """02-03 train half the quick rows at twice the rates; a setting the caller changed
+    stays theirs, a profile it returned comes back the same, and the full profile is the book's."""
+    from embedlab.training.recipes import RECIPES
+
+    quick, full = el.profiles.QUICK, el.profiles.FULL
+    for name in ("softmax", "cosine", "cosent"):
+        settings = RECIPES[name].settings(quick)
+        assert (settings.n_train, settings.learning_rate, settings.head_learning_rate) == (
+            19_832,
+            2e-4,
+            2e-3,
+        )
+        assert RECIPES[name].settings(settings) == settings
+        assert RECIPES[name].settings(full) == full
+    mine = quick.with_changes(n_train=500, learning_rate=5e-5)
+    kept = RECIPES["softmax"].settings(mine)
+    assert (kept.n_train, kept.learning_rate, kept.head_learning_rate) == (500, 5e-5, 2e-3)
