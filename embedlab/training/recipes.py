@@ -157,8 +157,20 @@ LOSS_COMPARISON = {"quick": {"n_train": 19_832, "learning_rate": 2e-4, "head_lea
 _SUITE = [
     # the book's recipes, from bert-base-uncased (quick: embedlab's masked-LM base)
     Recipe("softmax", "02_softmax_loss", "softmax", _softmax_pairs, scale_changes=LOSS_COMPARISON),
-    Recipe("cosine", "03_cosine_similarity_loss", "cosine", _cosine_pairs, scale_changes=LOSS_COMPARISON),
-    Recipe("cosent", "03_cosine_similarity_loss", "cosent", _cosine_pairs, scale_changes=LOSS_COMPARISON),
+    Recipe(
+        "cosine",
+        "03_cosine_similarity_loss",
+        "cosine",
+        _cosine_pairs,
+        scale_changes=LOSS_COMPARISON,
+    ),
+    Recipe(
+        "cosent",
+        "03_cosine_similarity_loss",
+        "cosent",
+        _cosine_pairs,
+        scale_changes=LOSS_COMPARISON,
+    ),
     Recipe("mnr-soft", "04_mnr_loss_and_hard_negatives", "mnr", _soft_triplets),
     # the book's fine-tuning of all-MiniLM-L6-v2 (notebook 05: 640 triplets in the quick profile)
     Recipe(

@@ -76,7 +76,10 @@ def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe):
 def test_panel_defaults_and_bounds_come_from_the_profile():
     quick = el.profiles.QUICK
     comparison = get_recipe("softmax").settings(quick)  # 02-03: half the rows, twice the rate
-    assert (comparison.n_train, comparison.learning_rate) == (quick.n_train // 2, 2 * quick.learning_rate)
+    assert (comparison.n_train, comparison.learning_rate) == (
+        quick.n_train // 2,
+        2 * quick.learning_rate,
+    )
     for panel in ("softmax", "cosine"):
         settings = el.interactive.panels.validate_settings(panel, {}, quick)
         settings.pop("loss", None)
@@ -88,7 +91,8 @@ def test_panel_defaults_and_bounds_come_from_the_profile():
         }
         # the notebook passes the recipe's profile: the same panel
         assert el.interactive.panels.validate_settings(panel, {}, comparison) == {
-            **settings, **({"loss": "cosine"} if panel == "cosine" else {})
+            **settings,
+            **({"loss": "cosine"} if panel == "cosine" else {}),
         }
     assert el.interactive.panels.validate_settings("mnr", {}, quick)["n_pairs"] == len(
         el.data.mnr_triplets(el.load_training_nli(quick.train_splits, n_rows=quick.n_train))
