@@ -5,8 +5,8 @@ Left at its defaults, a panel trains its notebook's own recipe: the first ``n_tr
 recipe's epochs, batch size, learning rate and warm-up (02-03: the loss comparison's rows and
 rates, ``get_recipe("softmax").settings(profile)``; 04: the profile's; 05: the
 ``finetune-mnr`` recipe's settings and rows). Every knob reads its default from the profile
-through its recipe, so a change to a profile changes the panels with it. Each panel maps held-out MNLI validation pairs
-(u, v, |u-v|) before and after training, coloured by NLI label. Runs are recorded in the
+through its recipe, so a change to a profile changes the panels with it. Each panel maps
+held-out MNLI validation pairs (u, v, |u-v|) before and after training, coloured by NLI label. Runs are recorded in the
 ledger as ``panel-...`` recipes, so they never replace a notebook's own runs.
 
 | panel      | notebook | knobs                                                            |
