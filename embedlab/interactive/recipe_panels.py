@@ -85,14 +85,9 @@ def finetune_rows(profile: Profile) -> int:
     return rows
 
 
-def _finetune(setting: str):
-    """The ``finetune-mnr`` recipe's value of ``setting`` on a profile (a knob default)."""
-    return lambda profile: getattr(FINETUNE.settings(profile), setting)
-
-
-def _comparison(setting: str):
-    """The loss comparison's value of ``setting`` on a profile (a knob default or bound)."""
-    return lambda profile: getattr(COMPARISON.settings(profile), setting)
+def _setting_of(recipe, setting: str):
+    """``recipe``'s value of ``setting`` on a profile (a knob default or bound)."""
+    return lambda profile: getattr(recipe.settings(profile), setting)
 
 
 def _premise_split(seed: int) -> tuple[Dataset, Dataset]:
@@ -251,11 +246,14 @@ def _name(prefix: str, *parts: str) -> str:
 
 _PAIR_KNOBS = (  # notebooks 02-03: defaults and the rows' bound from the loss comparison
     KNOBS["n_pairs"]
-    .with_default(_comparison("n_train"))
-    .with_bounds(quick=(32, _comparison("n_train")), full=(100, _comparison("n_train"))),
+    .with_default(_setting_of(COMPARISON, "n_train"))
+    .with_bounds(
+        quick=(32, _setting_of(COMPARISON, "n_train")),
+        full=(100, _setting_of(COMPARISON, "n_train")),
+    ),
     KNOBS["epochs"],
     KNOBS["batch_size"],
-    KNOBS["learning_rate"].with_default(_comparison("learning_rate")),
+    KNOBS["learning_rate"].with_default(_setting_of(COMPARISON, "learning_rate")),
 )
 
 SOFTMAX_PANEL = RecipeSpec(
@@ -307,10 +305,10 @@ FINETUNE_PANEL = RecipeSpec(
         KNOBS["negatives"].with_choices(("soft", "hard", "none")),
         # notebook 05's recipe (finetune-mnr): its rows, one pass, its gentle learning rate
         KNOBS["n_pairs"].with_default(finetune_rows).with_bounds(quick=(32, 1280)),
-        KNOBS["epochs"].with_default(_finetune("epochs")).with_bounds(quick=(1, 2)),
+        KNOBS["epochs"].with_default(_setting_of(FINETUNE, "epochs")).with_bounds(quick=(1, 2)),
         KNOBS["batch_size"].with_bounds(quick=(2, 64)),
         KNOBS["learning_rate"]
-        .with_default(_finetune("learning_rate"))
+        .with_default(_setting_of(FINETUNE, "learning_rate"))
         .with_bounds(quick=(1e-6, 1e-3)),
     ),
     build=lambda s, p: _plan({**s, "loss": "mnr"}, p, pretrained=True),
