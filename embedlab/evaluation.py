@@ -16,7 +16,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
+from sentence_transformers.sentence_transformer.evaluation import (
+    BinaryClassificationEvaluator,
+    EmbeddingSimilarityEvaluator,
+)
 
 from .data import load_stsb
 from .errors import InputError
@@ -27,6 +30,7 @@ __all__ = [
     "stsb_evaluator",
     "evaluate_sts",
     "scores_before_training",
+    "metrics_before_training",
     "forget_scores",
     "sts_scores",
     "pair_cosines",
@@ -118,7 +122,7 @@ def evaluate_sts(
     return sts_scores(evaluator(model), evaluator.name)
 
 
-_SCORED: dict[tuple[str, str], dict[str, float]] = {}  # (model, evaluator) fingerprints -> scores
+_METRICS: dict[tuple[str, str], dict[str, float]] = {}  # (model, evaluator) fingerprints -> metrics
 
 
 def _model_fingerprint(model: torch.nn.Module) -> str:
@@ -135,12 +139,29 @@ def _model_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-def _evaluator_fingerprint(evaluator: EmbeddingSimilarityEvaluator) -> str:
-    """A hash of what the evaluator scores: its name, pairs, scores and settings."""
-    parts = [evaluator.name, evaluator.sentences1, evaluator.sentences2, evaluator.scores]
+def _evaluator_fingerprint(evaluator: object) -> str | None:
+    """A hash of what a pair evaluator scores: its class, name, pairs, gold scores or labels and
+    settings; ``None`` for an evaluator without pairs (nothing to fingerprint)."""
+    if not isinstance(evaluator, EmbeddingSimilarityEvaluator | BinaryClassificationEvaluator):
+        return None
+    gold = getattr(evaluator, "scores", None) or getattr(evaluator, "labels", None)
+    parts = [type(evaluator).__name__, evaluator.name, evaluator.sentences1, evaluator.sentences2]
     settings = ("similarity_fn_names", "main_similarity", "batch_size", "truncate_dim", "precision")
-    parts += [getattr(evaluator, setting, None) for setting in settings]
+    parts += [gold] + [getattr(evaluator, setting, None) for setting in settings]
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def metrics_before_training(model: SentenceTransformer, evaluator) -> dict[str, float]:
+    """``evaluator(model)``, remembered for the session like :func:`scores_before_training`:
+    for a pair evaluator (STS or pair classification) the key is the model's weights and the
+    evaluator's pairs; any other evaluator is simply called."""
+    evaluator_key = _evaluator_fingerprint(evaluator)
+    if evaluator_key is None:
+        return evaluator(model)
+    key = (_model_fingerprint(model), evaluator_key)
+    if key not in _METRICS:
+        _METRICS[key] = dict(evaluator(model))
+    return dict(_METRICS[key])
 
 
 def scores_before_training(
@@ -153,17 +174,12 @@ def scores_before_training(
     every weight, so a model that changed in any way is scored afresh.
     """
     evaluator = evaluator or stsb_evaluator()
-    if not isinstance(evaluator, EmbeddingSimilarityEvaluator):  # no fingerprint: score it
-        return evaluate_sts(model, evaluator)
-    key = (_model_fingerprint(model), _evaluator_fingerprint(evaluator))
-    if key not in _SCORED:
-        _SCORED[key] = evaluate_sts(model, evaluator)
-    return dict(_SCORED[key])
+    return sts_scores(metrics_before_training(model, evaluator), evaluator.name)
 
 
 def forget_scores() -> None:
     """Forget the scores :func:`scores_before_training` remembered (e.g. between tests)."""
-    _SCORED.clear()
+    _METRICS.clear()
 
 
 def check_evaluator(evaluator: object, where: str = "evaluator") -> None:

@@ -44,6 +44,7 @@ from ..evaluation import (
     SCORE_KEYS,
     check_evaluator,
     evaluate_sts,
+    metrics_before_training,
     scores_before_training,
     sts_scores,
     stsb_evaluator,
@@ -504,7 +505,7 @@ def run_recipe(
         target["untrained_target"] = (
             _scores_before(model, target_evaluator)
             if isinstance(target_evaluator, EmbeddingSimilarityEvaluator)
-            else _evaluate_shared(model, target_evaluator, pick=target_scores)
+            else _target_before(model, target_evaluator)
         )
     seconds, peak_mb, steps, history = train_model(
         model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
@@ -690,6 +691,14 @@ def _scores_before(model: SentenceTransformer, evaluator) -> dict[str, float]:
     if world_size() > 1:
         return _evaluate_shared(model, evaluator)
     return scores_before_training(model, evaluator)
+
+
+def _target_before(model: SentenceTransformer, evaluator) -> dict[str, float]:
+    """The untrained target scores, remembered like :func:`_scores_before` (the arms of a
+    comparison start from the same model and score it on the same pairs)."""
+    if world_size() > 1:
+        return _evaluate_shared(model, evaluator, pick=target_scores)
+    return target_scores(metrics_before_training(model, evaluator), evaluator.name)
 
 
 def target_scores(metrics: dict[str, float], name: str) -> dict[str, float]:

@@ -198,6 +198,36 @@ def test_untrained_scores_are_remembered_by_the_models_weights(standin):
     assert other != first
 
 
+def test_untrained_pair_classification_is_remembered_too(standin):
+    """Notebook 05's arms start from the same model and score it on the same held-out pairs
+    (a BinaryClassificationEvaluator): the first arm scores it, the second reads it back;
+    other labels score afresh."""
+    from sentence_transformers.sentence_transformer.evaluation import (
+        BinaryClassificationEvaluator,
+    )
+
+    from embedlab.evaluation import metrics_before_training
+
+    def pairs(labels):
+        return BinaryClassificationEvaluator(
+            ["a man sleeps", "a dog runs", "it rains", "she reads"],
+            ["a man is asleep", "a cat sits", "the sun shines", "she is reading"],
+            labels,
+            name="pairs",
+            similarity_fn_names=["cosine"],  # as el.benchmarks.pair_classification_evaluator
+            write_csv=False,
+        )
+
+    evaluator = pairs([1, 0, 0, 1])
+    calls = _count_calls(evaluator)
+    first = metrics_before_training(el.load_base_model(TINY), evaluator)
+    again = metrics_before_training(el.load_base_model(TINY), evaluator)
+    assert first == again and "pairs_cosine_ap" in first
+    assert len(calls) == 1
+    flipped = metrics_before_training(el.load_base_model(TINY), pairs([0, 1, 1, 0]))
+    assert flipped["pairs_cosine_ap"] != first["pairs_cosine_ap"]
+
+
 def test_softmax_head_learns_at_its_own_rate_and_the_ledger_says_so(standin):
     """SoftmaxLoss's new classifier takes profile.head_learning_rate (learning_rate_mapping);
     the encoder keeps the profile's learning rate."""
