@@ -76,7 +76,8 @@ def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():
     ):  # offline, bert-base-uncased (full) is not at hand
         path, name = aug.cross_encoder_base(profile)
         assert name == "all-MiniLM-L6-v2" and path == el.models.pretrained_model_path()
-    assert aug.teacher_settings(el.profiles.QUICK)["learning_rate"] == 5e-5
+    assert aug.teacher_settings(el.profiles.QUICK) == aug.TEACHER_SETTINGS["quick"]
+    assert aug.TEACHER_SETTINGS["quick"] != aug.TEACHER_SETTINGS["full"]
     assert aug.teacher_settings(el.profiles.FULL) == aug.TEACHER_SETTINGS["full"]
 
 
