@@ -4,6 +4,7 @@ own, and each worker's PyTorch uses one thread. Unit-test fixtures are in tests/
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -25,16 +26,42 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["NUMBA_NUM_THREADS"] = "1"
 
 
+NOTEBOOK_SECONDS = Path(__file__).parent / "benchmarks" / "results" / "notebooks-quick.json"
+
+
+def _measured_seconds() -> dict[str, float]:
+    """Each notebook's last benchmarked seconds (benchmarks/run_notebooks.py); {} if none."""
+    try:
+        table = json.loads(NOTEBOOK_SECONDS.read_text())["notebooks"]
+        return {name: float(row["seconds"]) for name, row in table.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Notebook cells: marked ``notebook`` (``-m notebook`` or ``-m "not notebook"`` picks a
-    lane) and kept together on one worker."""
+    lane) and kept together on one worker.
+
+    The slowest notebooks go first and the many short unit tests last, so that two workers
+    finish at about the same time (a long notebook started last would run alone at the end).
+    Each notebook's cells keep their order."""
+    seconds = _measured_seconds()
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix != ".ipynb":
             continue
         item.add_marker(pytest.mark.notebook)
         item.add_marker(pytest.mark.xdist_group(path.stem))
+
+    def slowest_first(indexed: tuple[int, pytest.Item]) -> tuple[float, int]:
+        index, item = indexed
+        path = Path(str(item.fspath))
+        if path.suffix != ".ipynb":
+            return (0.0, index)  # unit tests after every notebook, in their own order
+        return (-seconds.get(path.stem, 1.0), index)  # an unmeasured notebook before the tests
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=slowest_first)]
 
 
 _STARTED_NOTEBOOKS: set[Path] = set()
