@@ -47,6 +47,8 @@ class KernelMemory:
 
     def __init__(self, interval: float = 0.2) -> None:
         self.interval, self.peak_mb = interval, 0.0
+        self.cell: int | None = None  # the cell running now (set by the client's hook)
+        self.peak_cell: int | None = None  # the cell that was running at the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -59,7 +61,8 @@ class KernelMemory:
                     total += child.memory_info().rss
                 except psutil.Error:  # ended between listing and reading
                     pass
-            self.peak_mb = max(self.peak_mb, total / 2**20)
+            if total / 2**20 > self.peak_mb:
+                self.peak_mb, self.peak_cell = total / 2**20, self.cell
             self._stop.wait(self.interval)
 
     def __enter__(self) -> KernelMemory:
@@ -89,15 +92,17 @@ def run_notebook(
     ``save_as``: store it there instead (to read its outputs, leaving ``path`` as it was).
     """
     nb = nbformat.read(path, as_version=4)
+    memory = KernelMemory()
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         record_timing=True,
         resources={"metadata": {"path": str(path.parent)}},
+        on_cell_start=lambda cell, cell_index: setattr(memory, "cell", cell_index),
     )
     load_start = load_average()
-    with KernelMemory() as memory:
+    with memory:
         started = time.perf_counter()
         client.execute()
         wall = time.perf_counter() - started
@@ -117,6 +122,7 @@ def run_notebook(
         # every cell of a second or more, in notebook order: where a notebook's time goes
         "cell_seconds": {str(i): round(s, 1) for i, s, _ in cells if s >= 1.0},
         "peak_memory_mb": round(memory.peak_mb),
+        "peak_memory_cell": memory.peak_cell,  # the cell running when memory peaked
         "threads": os.environ.get("OMP_NUM_THREADS", f"default ({os.cpu_count()} cores)"),
         "load_start": load_start,
         "load_end": load_average(),
