@@ -14,8 +14,9 @@ another trained (``--runs DIR`` shares one folder instead, as a learner's run in
     python benchmarks/run_notebooks.py --notebooks 02 --write  # and store 02's new outputs
 
 Writes ``notebooks-<profile>.json`` (all of it) and ``notebooks-<profile>.md`` (the table) to
-``--results`` (default ``benchmarks/results/``). :mod:`embedlab.classroom.doctor` reads the
-times that notebooks and ``embedlab-doctor`` announce from the JSON file.
+``--results`` (default ``benchmarks/results/``), and the seconds per notebook to
+``embedlab/reference/run-times-<profile>.json``, the copy inside the package from which
+``el.start`` and ``embedlab-doctor`` announce each notebook's run time.
 """
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ from run_benchmark import load_average, machine  # noqa: E402  (same folder)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
+RESULTS = REPO / "benchmarks" / "results"
+# The run times that el.start and embedlab-doctor announce: a copy inside the package, so that
+# an installed embedlab (Colab) has them and the package reads nothing from benchmarks/.
+RUN_TIMES = REPO / "embedlab" / "reference"
+
+
+def write_run_times(table: dict[str, Any], profile: str, folder: Path = RUN_TIMES) -> Path:
+    """Write the seconds per notebook and the machine of ``table`` for the package to read."""
+    path = folder / f"run-times-{profile}.json"
+    times = {name: row["seconds"] for name, row in sorted(table["notebooks"].items())}
+    path.write_text(json.dumps({"machine": table["machine"], "seconds": times}, indent=1) + "\n")
+    return path
 
 
 class KernelMemory:
@@ -184,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebooks", nargs="*", help="number prefixes, e.g. 00 04 (default all)")
     parser.add_argument("--profile", default="quick", choices=["quick", "full"])
-    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell at most")
     parser.add_argument("--write", action="store_true", help="store the executed notebooks")
     parser.add_argument("--runs", type=Path, help="one runs folder for all (default: one each)")
@@ -207,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['seconds']:g} s, peak {row['peak_memory_mb']} MB, load {row['load_end']}")
         out.write_text(json.dumps(table, indent=1) + "\n")  # after each: a long run keeps its rows
         out.with_suffix(".md").write_text(markdown(table))
+        if args.results.resolve() == RESULTS:  # the project's own table: the package's copy too
+            write_run_times(table, args.profile)
     if args.write:  # the start cells announce the times of the table written just now
         for path in paths:
             refresh_start_output(path, args.timeout)

@@ -42,10 +42,11 @@ from ..training.ledger import check_runs_dir
 
 __all__ = ["measured_times", "Problem", "Diagnosis", "diagnose", "short_report", "main"]
 
-# The notebook benchmark's table (benchmarks/run_notebooks.py): each notebook run alone, top
-# to bottom, in a fresh kernel. The run times the doctor and the notebooks announce come from
-# it, never typed by hand. An installed copy without the benchmarks/ folder says "not measured".
-BENCHMARK_TABLE = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+# The run times the doctor and the notebooks announce: the notebook benchmark's seconds
+# (benchmarks/run_notebooks.py, each notebook run alone, top to bottom, in a fresh kernel),
+# which it copies into the package, so an installed copy (Colab) has them too. Never typed by
+# hand; a profile never measured says "not measured".
+RUN_TIMES = Path(__file__).resolve().parents[1] / "reference"
 
 
 def measured_times(profile: str) -> tuple[dict[str, int], str | None]:
@@ -53,12 +54,12 @@ def measured_times(profile: str) -> tuple[dict[str, int], str | None]:
 
     ``({}, None)`` when the table is missing or unreadable.
     """
-    path = BENCHMARK_TABLE / f"notebooks-{profile}.json"
+    path = RUN_TIMES / f"run-times-{profile}.json"
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
-        times = {name: round(row["seconds"]) for name, row in table["notebooks"].items()}
+        times = {name: round(seconds) for name, seconds in table["seconds"].items()}
         machine = table["machine"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}, None
     gpu = machine.get("gpu", "none")
     on = f"a {machine.get('cores', '?')}-core CPU" if gpu in ("none", None) else f"a {gpu}"

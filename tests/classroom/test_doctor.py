@@ -131,24 +131,39 @@ def test_a_library_outside_its_range_blocks(monkeypatch, installed, expected):
 
 
 def test_the_run_times_are_the_notebook_benchmarks():
-    table = json.loads((doctor.BENCHMARK_TABLE / "notebooks-quick.json").read_text())
+    """The package's copy (what el.start and the doctor announce) holds the benchmark's
+    seconds for every notebook: benchmarks/run_notebooks.py writes both."""
+    table = json.loads((REPO / "benchmarks" / "results" / "notebooks-quick.json").read_text())
     notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert sorted(table["notebooks"]) == notebooks  # every notebook measured
+    shipped = json.loads((doctor.RUN_TIMES / "run-times-quick.json").read_text())
+    assert shipped["seconds"] == {name: row["seconds"] for name, row in table["notebooks"].items()}
+    assert shipped["machine"] == table["machine"]
     for name, row in table["notebooks"].items():
         expected = f"about {doctor._minutes(round(row['seconds']))} in the quick profile"
         assert doctor.diagnose(name, profile="quick").facts["run time"].startswith(expected)
         assert doctor.diagnose(name[:2], profile="quick").facts["run time"].startswith(expected)
 
 
+def test_the_run_times_ship_inside_the_package():
+    """An installed copy has no benchmarks/ folder: the times come from package data."""
+    assert doctor.RUN_TIMES.is_relative_to(Path(el.__file__).parent)
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert '"reference/*"' in pyproject  # package data: embedlab/reference/*
+
+
 def test_a_new_benchmark_table_is_what_the_doctor_says(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    from run_notebooks import write_run_times
+
     table = {"machine": {"cores": 8, "gpu": "none"}, "notebooks": {"07_tsdae": {"seconds": 120.4}}}
-    (tmp_path / "notebooks-quick.json").write_text(json.dumps(table))
-    monkeypatch.setattr(doctor, "BENCHMARK_TABLE", tmp_path)
+    write_run_times(table, "quick", folder=tmp_path)
+    monkeypatch.setattr(doctor, "RUN_TIMES", tmp_path)
     assert "run time: about 2 min 00 s in the quick profile (measured on a 8-core CPU)" in (
         doctor.short_report("07_tsdae_domain_adaptation", profile="quick")
     )
     assert doctor.diagnose("03", profile="quick").facts["run time"].startswith("not measured")
-    monkeypatch.setattr(doctor, "BENCHMARK_TABLE", tmp_path / "none")  # an installed copy
+    monkeypatch.setattr(doctor, "RUN_TIMES", tmp_path / "none")  # a profile never measured
     assert doctor.diagnose(profile="quick").facts["run time"] == "not measured in the quick profile"
 
 
