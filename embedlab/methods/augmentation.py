@@ -260,6 +260,7 @@ def cross_encoder_record(
         "notebook": notebook,
         "recipe": "cross-encoder",
         "profile": profile.name,
+        "seed": profile.seed,  # the new head's start and the order of the gold pairs
         "base_model": base_name,
         "device": device_name(),
         "time": datetime.now(UTC).isoformat(timespec="seconds"),

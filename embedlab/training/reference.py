@@ -54,6 +54,7 @@ TOLERANCE = 0.002
 # the second evaluation's scores that are compared: its ranking scores, which a notebook
 # prints (a threshold found by a search can jump between neighbouring pairs)
 TARGET_KEYS = ("spearman_cosine", "cosine_ap")
+CLASSIFIER_KEYS = ("accuracy", "roc_auc")  # a cross-encoder's record (notebook 06's teacher)
 _TRUTHY = {"1", "true", "yes", "on"}
 
 
@@ -105,14 +106,19 @@ def _compared(record: dict[str, Any]) -> dict[str, float]:
     for key, value in (record.get("trained_target") or {}).items():  # a second evaluation
         if key in TARGET_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
             numbers[f"trained_target {key}"] = float(value)
+    for key in CLASSIFIER_KEYS:  # a cross-encoder: its held-back classification
+        value = record.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            numbers[key] = float(value)
     return numbers
 
 
 def check_live(record: dict[str, Any], *, tolerance: float = TOLERANCE) -> ReferenceCheck:
     """Compare a live run's ledger record with the reference's record of its recipe and seed.
 
-    The scores (``trained`` Spearman and the :data:`TARGET_KEYS` of ``trained_target``) must agree within
-    ``tolerance``, and the training set and step count exactly. With no reference record to
+    The scores (``trained`` Spearman, the :data:`TARGET_KEYS` of ``trained_target`` and a
+    cross-encoder's :data:`CLASSIFIER_KEYS`) must agree within ``tolerance``, and the
+    training set and step count exactly. With no reference record to
     compare (another profile, or ``EMBEDLAB_ALL_SEEDS``) the check passes and says so.
     """
     recipe, profile, seed = record.get("recipe"), record.get("profile"), record.get("seed")

@@ -146,6 +146,8 @@ def test_the_lessons_that_the_reference_shows(shipped):
     assert s("batch-8").high < s("batch-32").low
     assert s("batch-8").mean < s("batch-32").mean < s("batch-128").mean
     assert s("augsbert-given").low > s("augsbert-gold").high
+    teacher = reference.reference_records("cross-encoder", "quick")[42]  # 06: measured first
+    assert teacher["accuracy"] >= teacher["majority_baseline"] + 0.05
     assert s("tsdae").mean >= base + 0.03
     adapted = s("tsdae-then-supervised", "trained_target")
     assert adapted.low > s("supervised-only", "trained_target").high
@@ -178,3 +180,24 @@ def test_a_target_score_that_moved_fails_the_check(stored, make_record):
     live = make_record("cosine", 42, 0.55) | {"trained_target": {"cosine_ap": 0.790}}
     check = reference.check_live(live)
     assert not check and "trained_target cosine_ap 0.7900 live, 0.7850" in str(check)
+
+
+def test_a_teachers_accuracy_is_checked_against_its_reference_record(stored):
+    """Notebook 06's cross-encoder has no STS-B score: its held-back accuracy and ROC AUC are
+    what the reference must reproduce."""
+    from embedlab.methods.augmentation import cross_encoder_record
+
+    teacher = cross_encoder_record(
+        notebook="06_augmented_sbert",
+        profile=el.profiles.QUICK,
+        base_name="all-MiniLM-L6-v2",
+        n_train=2000,
+        report={"accuracy": 0.785, "roc_auc": 0.857, "majority_baseline": 0.666},
+        info={"seconds": 78.0, "peak_memory_mb": 900.0},
+        settings={"epochs": 2},
+    )
+    assert teacher["seed"] == el.profiles.QUICK.seed
+    stored.write_text(stored.read_text() + json.dumps(teacher) + "\n")
+    assert reference.check_live(teacher)
+    moved = reference.check_live({**teacher, "accuracy": 0.790})
+    assert not moved and "accuracy 0.7900 live, 0.7850 in the reference" in str(moved)
