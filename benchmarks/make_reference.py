@@ -156,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     for record in made:
         trained = record["trained"].get("spearman_cosine")
         shown = f"{trained:.4f}" if isinstance(trained, float) else "-"
+        if "accuracy" in record:  # a cross-encoder: its held-back classification
+            shown = (
+                f"accuracy {record['accuracy']:.4f} (majority {record['majority_baseline']:.4f})"
+            )
         print(f"  {record['notebook'][:2]} {record['recipe']:<24} seed {record['seed']}: {shown}")
     return 0
 
