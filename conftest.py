@@ -4,7 +4,6 @@ own, and each worker's PyTorch uses one thread. Unit-test fixtures are in tests/
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -26,18 +25,6 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["NUMBA_NUM_THREADS"] = "1"
 
 
-NOTEBOOK_SECONDS = Path(__file__).parent / "benchmarks" / "results" / "notebooks-quick.json"
-
-
-def _measured_seconds() -> dict[str, float]:
-    """Each notebook's last benchmarked seconds (benchmarks/run_notebooks.py); {} if none."""
-    try:
-        table = json.loads(NOTEBOOK_SECONDS.read_text())["notebooks"]
-        return {name: float(row["seconds"]) for name, row in table.items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Notebook cells: marked ``notebook`` (``-m notebook`` or ``-m "not notebook"`` picks a
@@ -46,7 +33,9 @@ def pytest_collection_modifyitems(config, items):
     The slowest notebooks go first and the many short unit tests last, so that two workers
     finish at about the same time (a long notebook started last would run alone at the end).
     Each notebook's cells keep their order."""
-    seconds = _measured_seconds()
+    from embedlab.classroom.doctor import measured_times  # the benchmarked seconds el.start shows
+
+    seconds, _ = measured_times("quick")
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix != ".ipynb":
