@@ -1,7 +1,7 @@
 """Benchmark the suite's recipes: time, throughput, memory and STS-B scores beside the book's.
 
 Not a test. Each recipe runs in a fresh process through the command line
-(``python -m embedlab.training.cli``, the same package code as the notebooks), so that memory and
+(``python -m embedlab_tools.train``, the same package code as the notebooks), so that memory and
 time of one recipe do not leak into the next. A bare PyTorch loop (same model, batch, maximum
 length and MNR loss; forward, loss, backward and optimiser step only, on pre-tokenised
 batches) measures what the hardware can do, so that the training stack's overhead is a ratio.
@@ -86,11 +86,11 @@ def load_average() -> str:
 def train_in_process(
     recipe: str, profile: str, runs: Path, cli_args: list[str]
 ) -> tuple[dict[str, Any], float]:
-    """Train ``recipe`` in a fresh ``python -m embedlab.training.cli``; return its record and wall time."""
+    """Train ``recipe`` in a fresh ``python -m embedlab_tools.train``; return its record and wall time."""
     command = [
         sys.executable,
         "-m",
-        "embedlab.training.cli",
+        "embedlab_tools.train",
         "--recipe",
         recipe,
         "--profile",

@@ -5,9 +5,13 @@ import only downwards:
 
 - core (this folder): profiles, data, models, losses, evaluation, plots, artefacts...;
 - :mod:`embedlab.methods`: negatives, masked-LM pre-training, Augmented SBERT, TSDAE;
-- :mod:`embedlab.training`: running recipes, the results ledger, seeds, the CLI;
+- :mod:`embedlab.training`: recording runs, the results ledger and its reference, seeds;
+- :mod:`embedlab.recipes`: the recipes the notebooks write in their ``#@save`` cells;
 - :mod:`embedlab.interactive`: knob panels, explorers, the dashboard (ipywidgets);
-- :mod:`embedlab.classroom`: notebook start-up, exercises, the doctor, the lab kit.
+- :mod:`embedlab.classroom`: notebook start-up, exercises, the doctor.
+
+Tools for teachers and maintainers (lab kit, base builder, training command, recipe export)
+live beside it in ``embedlab_tools``.
 
 ``import embedlab as el`` gives the names below; everything else is reached through its
 namespace, e.g. ``el.data.nli_pairs`` or ``el.interactive.widgets.similarity_explorer``.

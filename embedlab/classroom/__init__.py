@@ -1,7 +1,8 @@
-"""The classroom around the notebooks: start-up, exercises; the doctor, lab kit and base builder.
+"""The classroom around the notebooks: start-up, exercises and the doctor.
 
-Importing this package loads only :mod:`.session` and :mod:`.exercises`; the command-line tools
-(:mod:`.doctor`, :mod:`.labkit`, :mod:`.build_base`) load when imported by name.
+Importing this package loads only :mod:`.session` and :mod:`.exercises`; the doctor
+(:mod:`.doctor`, whose short report el.start prints) loads when used. The teachers' tools
+(lab kit, base builder, Colab links, the training command) live in ``embedlab_tools``.
 """
 
 from __future__ import annotations

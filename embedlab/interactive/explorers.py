@@ -95,10 +95,10 @@ def _load_saved(folder: str) -> SentenceTransformer:
         if problem is not None:
             raise ModelUnavailableError(
                 f"the saved model in {folder} is damaged: {problem}. Train it again (its "
-                "notebook cell or python -m embedlab.training.cli), or choose another model."
+                "notebook cell or python -m embedlab_tools.train), or choose another model."
             )
     fix = (
-        "Train it again (its notebook cell or python -m embedlab.training.cli), or choose "
+        "Train it again (its notebook cell or python -m embedlab_tools.train), or choose "
         "another model."
     )
     return open_model_folder(folder, fix)  # no manifest: weights and modules.json checked

@@ -31,16 +31,17 @@ from typing import Any
 
 import numpy as np
 from datasets import Dataset
-from sentence_transformers import SentenceTransformer
+from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
 from torch import nn
 from transformers import TrainerCallback
 
 from ..errors import InputError
+from ..evaluation import stsb_evaluator
 from ..methods.augmentation import PAIRING_STRATEGIES
 from ..plots import umap_coordinates
 from ..profiles import Profile
 from ..settings import as_number, check_profile, check_setting, profile_scale
-from ..training.run import RunResult, run_recipe
+from ..training.run import RunResult, recorded_run, run_recipe
 
 __all__ = [
     "Knob",
@@ -202,6 +203,9 @@ class TrainingPlan:
     profile: Profile  # the run's profile (epochs, batch size, warm-up...)
     overrides: dict[str, Any] = field(default_factory=dict)  # extra run_recipe keywords
     extra: dict[str, Any] = field(default_factory=dict)  # extra ledger keys
+    # a notebook's recipe function (embedlab.recipes): (model, train_dataset, profile,
+    # evaluator) -> SentenceTransformerTrainer; when given, it trains instead of run_recipe
+    trainer: Callable[..., SentenceTransformerTrainer] | None = None
 
 
 @dataclass
@@ -467,20 +471,43 @@ def run_knobs(
         notes = plan.extra
         if map_set is not None:
             maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
-        result = run_recipe(
-            notebook=notebook or spec.notebook,
-            recipe=spec.ledger_name(checked),
-            model=plan.model,
-            loss=plan.loss,
-            train_dataset=plan.train_dataset,
-            profile=plan.profile,
-            extra={**extra, **plan.extra},
-            evaluator=evaluator,
-            callbacks=callbacks,
-            **plan.overrides,
-        )
+        run = {
+            "notebook": notebook or spec.notebook,
+            "recipe": spec.ledger_name(checked),
+            "model": plan.model,
+            "train_dataset": plan.train_dataset,
+            "profile": plan.profile,
+            "extra": {**extra, **plan.extra},
+            "evaluator": evaluator,
+            "callbacks": callbacks,
+        }
+        if plan.trainer is None:
+            result = run_recipe(loss=plan.loss, **run, **plan.overrides)
+        else:  # the notebook's own recipe function
+            result = _train_with_recipe(trainer=plan.trainer, **run)
     if map_set is not None and result.model is not None:
         maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
     return PanelOutcome(
         spec=spec, settings=checked, result=result, maps=maps, map_set=map_set, notes=notes
     )
+
+
+def _train_with_recipe(
+    *,
+    notebook: str,
+    recipe: str,
+    model: SentenceTransformer,
+    train_dataset: Dataset,
+    profile: Profile,
+    extra: dict[str, Any],
+    evaluator=None,
+    callbacks: Sequence[TrainerCallback] = (),
+    trainer: Callable[..., SentenceTransformerTrainer],
+) -> RunResult:
+    """Train with a notebook's recipe function, recorded as the notebook records its cells."""
+    built = trainer(model, train_dataset, profile, evaluator or stsb_evaluator())
+    for callback in callbacks:
+        built.add_callback(callback)
+    with recorded_run(built, notebook=notebook, recipe=recipe, profile=profile, extra=extra) as run:
+        built.train()
+    return run.result

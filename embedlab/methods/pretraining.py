@@ -35,7 +35,8 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
-from ..errors import InputError
+from ..errors import EmbedlabError, InputError
+from ..models import SHIPPED_BASE
 
 __all__ = [
     "PretrainingSettings",
@@ -47,6 +48,8 @@ __all__ = [
     "masked_lm_loss",
     "fill_mask",
     "weights_digest",
+    "shipped_build_record",
+    "shipped_settings",
 ]
 
 # The offline NLI splits whose premises and hypotheses make the pre-training text. STS-B
@@ -356,3 +359,24 @@ def weights_digest(model: torch.nn.Module) -> str:
 def perplexity(loss: float) -> float:
     """exp(loss): how many words the model is, on average, hesitating between."""
     return math.exp(loss)
+
+
+# --- the shipped base model (built by embedlab-build-base) ---------------------------------
+
+BUILD_RECORD = "build.json"
+
+
+def shipped_build_record(folder: Path = SHIPPED_BASE) -> dict[str, Any]:
+    """The record written beside the shipped weights (settings, time, loss, STS-B probe)."""
+    path = folder / BUILD_RECORD
+    if not path.is_file():
+        raise EmbedlabError(
+            f"no build record at {path}: the base model is not built. "
+            "Run: embedlab-build-base (about 40 minutes on a 2-core CPU)"
+        )
+    return json.loads(path.read_text())
+
+
+def shipped_settings(folder: Path = SHIPPED_BASE) -> PretrainingSettings:
+    """The settings the shipped base model was built with."""
+    return PretrainingSettings(**shipped_build_record(folder)["settings"])

@@ -14,12 +14,12 @@ def cosine_trainer(
     model,
     train_dataset,
     profile,
-    evaluator=None,
+    evaluator,
     loss=CosineSimilarityLoss,
     output_dir="checkpoints/cosine",
 ):
-    """A loss on (sentence1, sentence2, score) rows, CosineSimilarityLoss by default;
-    `trainer.train()` trains `model`."""
+    """A loss on (sentence1, sentence2, score) rows, CosineSimilarityLoss by default, scored by
+    `evaluator` while it trains; `trainer.train()` trains `model`."""
     return SentenceTransformerTrainer(
         model=model,
         args=training_args(profile, output_dir),

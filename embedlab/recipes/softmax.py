@@ -20,14 +20,14 @@ def softmax_loss(model, seed):
 
 from sentence_transformers import SentenceTransformerTrainingArguments
 
-import embedlab as el
 from embedlab.batching import LengthGroupedBatchSampler
+from embedlab.profiles import device_name, precision
 
 
 def training_args(profile, output_dir, head_learning_rate=None):
     """How to train, from the profile's settings; `head_learning_rate` gives the parameters
     of a loss's new classifier (SoftmaxLoss's) a rate of their own."""
-    mixed = el.precision()  # "bf16" or "fp16" on a GPU that supports it, "fp32" otherwise
+    mixed = precision()  # "bf16" or "fp16" on a GPU that supports it, "fp32" otherwise
     return SentenceTransformerTrainingArguments(
         output_dir=output_dir,  # where checkpoints would go (we keep none)
         num_train_epochs=profile.epochs,
@@ -49,18 +49,17 @@ def training_args(profile, output_dir, head_learning_rate=None):
         optim="adamw_torch_fused",  # AdamW in one fused kernel: faster steps
         seed=profile.seed,  # dropout ...
         data_seed=profile.seed,  # ... and the order of the batches
-        use_cpu=el.device_name() == "cpu",
-        dataloader_pin_memory=el.device_name() != "cpu",
+        use_cpu=device_name() == "cpu",
+        dataloader_pin_memory=device_name() != "cpu",
     )
 
 
 from sentence_transformers import SentenceTransformerTrainer
 
 
-def softmax_trainer(
-    model, train_dataset, profile, evaluator=None, output_dir="checkpoints/softmax"
-):
-    """SoftmaxLoss on (sentence1, sentence2, label) rows; `trainer.train()` trains `model`."""
+def softmax_trainer(model, train_dataset, profile, evaluator, output_dir="checkpoints/softmax"):
+    """SoftmaxLoss on (sentence1, sentence2, label) rows, scored by `evaluator` while it trains;
+    `trainer.train()` trains `model`."""
     return SentenceTransformerTrainer(
         model=model,
         args=training_args(profile, output_dir, head_learning_rate=profile.head_learning_rate),

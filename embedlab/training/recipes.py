@@ -2,7 +2,7 @@
 
 Notebooks build each recipe step by step once, for teaching; these definitions do the same
 through the same package code, so that a later notebook, the command line
-(``python -m embedlab.training.cli``) or the benchmark can re-create a result without copying
+(``python -m embedlab_tools.train``) or the benchmark can re-create a result without copying
 cells. The book's recipes come first; the suite adds a few *beyond the book* that aim to beat
 its scores with what the library offers today (mined hard negatives, larger batches through
 the cached MNR loss, GISTEmbed with a guide model).

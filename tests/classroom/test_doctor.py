@@ -11,7 +11,7 @@ import pytest
 
 import embedlab as el
 from embedlab.classroom import doctor
-from embedlab.classroom.labkit import DATA_FILES
+from embedlab_tools.labkit import DATA_FILES
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("EMBEDLAB_DATA_DIR") or Path(__file__).parents[3] / "shared" / "data")

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 import embedlab as el
-from embedlab.classroom import build_base, colab, doctor, labkit
+from embedlab.classroom import doctor
 from embedlab.classroom import exercises as ex
 from embedlab.classroom.exercises import _core
 from embedlab.models import MINILM_HUB_ID, SHIPPED_BASE
+from embedlab_tools import build_base, colab, labkit
 
 MINILM_FOLDER = "models/sentence-transformers--all-MiniLM-L6-v2"
 

@@ -15,8 +15,8 @@ from datasets import load_dataset as real_load_dataset
 from safetensors.torch import save_file
 
 import embedlab as el
-from embedlab.classroom import labkit
 from embedlab.models import MINILM_HUB_ID, locate_model
+from embedlab_tools import labkit
 
 MINILM_FOLDER = "models/sentence-transformers--all-MiniLM-L6-v2"
 

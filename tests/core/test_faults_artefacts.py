@@ -19,10 +19,10 @@ from sentence_transformers import SentenceTransformer
 import embedlab as el
 from embedlab import models
 from embedlab.artefacts import MANIFEST, manifest_problem, safe_name, write_folder
-from embedlab.classroom import build_base
 from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive.explorers import load_choice
 from embedlab.training import ledger
+from embedlab_tools import build_base
 
 TINY = el.profiles.QUICK.with_changes(warmup_steps=0)
 SENTENCES = ["A cat sits on the mat.", "Stocks fell."]

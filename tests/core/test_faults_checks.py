@@ -24,8 +24,8 @@ from embedlab.interactive import panels
 from embedlab.loss_data import check_loss_data
 from embedlab.profiles import FULL, QUICK
 from embedlab.settings import NAME_LIMIT, profile_scale
-from embedlab.training import cli as train_cli
 from embedlab.training.run import RUN_OVERRIDES, record_evaluation, train_model
+from embedlab_tools import train as train_cli
 
 
 class NeverEvaluate:

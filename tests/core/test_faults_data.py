@@ -19,8 +19,9 @@ import pytest
 from datasets import Dataset
 
 import embedlab as el
-from embedlab.classroom import doctor, labkit
+from embedlab.classroom import doctor
 from embedlab.datafiles import DATA_FILES, GENRE_FILE
+from embedlab_tools import labkit
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -19,10 +19,11 @@ from datasets import Dataset
 
 import embedlab as el
 from embedlab import sources
-from embedlab.classroom import doctor, labkit
+from embedlab.classroom import doctor
 from embedlab.classroom import exercises as ex
-from embedlab.training import cli as train_cli
 from embedlab.training.run import recorded_profile, training_arguments
+from embedlab_tools import labkit
+from embedlab_tools import train as train_cli
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 

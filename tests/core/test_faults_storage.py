@@ -23,9 +23,10 @@ import pytest
 import embedlab as el
 from embedlab.artefacts import distinct_name, manifest_problem, write_folder
 from embedlab.evaluation import stsb_evaluator
-from embedlab.training import cli, ledger
+from embedlab.training import ledger
 from embedlab.training import run as training
 from embedlab.training.ledger import ledger_path, read_ledger, record_run
+from embedlab_tools import train as cli
 
 TINY = el.profiles.QUICK.with_changes(warmup_steps=0)
 RUN_FIX = "The run was not recorded in the ledger."

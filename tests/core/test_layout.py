@@ -1,6 +1,6 @@
 """The package's folders are its layers: imports go downwards only, and never in a circle.
 
-core (``embedlab/*.py``) < ``methods`` < ``training`` < ``interactive`` < ``classroom``: a
+core (``embedlab/*.py``) < ``methods`` < ``training`` < ``recipes`` < ``interactive`` < ``classroom``: a
 module imports only from its own layer or lower ones, at module level or inside a function.
 ``import embedlab`` gives a small, literal ``__all__`` and loads none of the classroom's tools.
 """
@@ -18,12 +18,13 @@ import pytest
 import embedlab
 
 PACKAGE = Path(embedlab.__file__).resolve().parent
-LAYERS = ("core", "methods", "training", "interactive", "classroom")  # lowest first
+LAYERS = ("core", "methods", "training", "recipes", "interactive", "classroom")  # lowest first
 MAX_EXPORTS = 35
 NOT_ON_IMPORT = (
-    "embedlab.classroom.labkit",
+    "embedlab_tools",
+    "embedlab_tools.labkit",
     "embedlab.classroom.doctor",
-    "embedlab.classroom.build_base",
+    "embedlab_tools.build_base",
 )
 
 
@@ -243,5 +244,5 @@ def test_a_notebooks_start_loads_neither_the_lab_kit_nor_the_base_builder():
     """el.start prints the doctor's short report; the doctor reads the catalogue of offline
     files from core (datafiles), so the lab kit and build_base stay unloaded."""
     started = "import embedlab as el; el.start('test')"
-    tools = ("embedlab.classroom.labkit", "embedlab.classroom.build_base")
+    tools = ("embedlab_tools.labkit", "embedlab_tools.build_base")
     assert _loaded_after(started, tools) == []

@@ -26,8 +26,8 @@ def test_quick_base_matches_its_build_record():
     """The shipped weights are the ones the record describes (size and digest)."""
     from transformers import BertForMaskedLM
 
-    from embedlab.classroom.build_base import shipped_build_record
     from embedlab.methods.pretraining import weights_digest
+    from embedlab_tools.build_base import shipped_build_record
 
     record = shipped_build_record()
     model = BertForMaskedLM.from_pretrained(el.models.quick_base_path())
@@ -42,8 +42,8 @@ def test_quick_base_is_a_language_model_not_a_sentence_model():
     """It fills in a blank with a fitting word, and its untrained STS-B score is a base model's."""
     from transformers import AutoTokenizer, BertForMaskedLM
 
-    from embedlab.classroom.build_base import shipped_build_record
     from embedlab.methods.pretraining import fill_mask
+    from embedlab_tools.build_base import shipped_build_record
 
     folder = el.models.quick_base_path()
     model = BertForMaskedLM.from_pretrained(folder, dtype=torch.float32)

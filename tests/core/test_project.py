@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import embedlab
-from embedlab.classroom import colab
+from embedlab_tools import colab
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -81,7 +81,7 @@ def test_the_lab_kit_downloads_from_the_hub_and_verifies(run_on_hub, tmp_path, h
     kit = tmp_path / "kit"
     code = f"""
 import json
-from embedlab.classroom import labkit
+from embedlab_tools import labkit
 from embedlab.profiles import QUICK
 
 profile = QUICK.with_changes(base_model="{BERT_MINI_ID}")  # a kit with a base model too

@@ -4,9 +4,9 @@ from transformers import DataCollatorForLanguageModeling
 
 import embedlab as el
 from embedlab.artefacts import manifest_problem
-from embedlab.classroom.build_base import main as build_main
-from embedlab.classroom.build_base import shipped_settings
 from embedlab.methods import pretraining
+from embedlab_tools.build_base import main as build_main
+from embedlab_tools.build_base import shipped_settings
 
 TINY = dict(
     hidden_size=32,
@@ -100,7 +100,7 @@ def test_build_command_writes_a_complete_folder_and_record(tmp_path):
     for key, value in {**TINY, "steps": 4}.items():
         flags += [f"--{key.replace('_', '-')}", str(value)]
     assert build_main(flags) == 0
-    from embedlab.classroom.build_base import shipped_build_record
+    from embedlab_tools.build_base import shipped_build_record
 
     record = shipped_build_record(out)
     assert record["settings"]["steps"] == 4 and record["settings"]["hidden_size"] == 32

@@ -38,7 +38,7 @@ def two_process_run(tmp_path_factory):
     """mnr-soft for 4 steps on 2 processes, evaluating at steps 2 and 4 (about 30 s)."""
     output = tmp_path_factory.mktemp("ddp")
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-    command += ["--standalone", "-m", "embedlab.training.cli", "--recipe", "mnr-soft"]
+    command += ["--standalone", "-m", "embedlab_tools.train", "--recipe", "mnr-soft"]
     command += ["--profile", "quick", "--rows", "400", "--max-steps", "4", "--eval-steps", "2"]
     command += ["--eval-rows", str(EVAL_ROWS), "--output", str(output)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # module scope: set here, not by conftest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.training.cli import main, parse_args
 from embedlab.training.recipes import RECIPES
+from embedlab_tools.train import main, parse_args
 
 
 def test_list_names_every_recipe(capsys):

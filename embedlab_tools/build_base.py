@@ -1,4 +1,4 @@
-"""Build the quick profile's base model: ``embedlab-build-base`` (or ``python -m embedlab.classroom.build_base``).
+"""Build the quick profile's base model: ``embedlab-build-base`` (or ``python -m embedlab_tools.build_base``).
 
 Pre-trains a small BERT by masked-LM (:mod:`embedlab.methods.pretraining`) on the offline NLI
 sentences, probing STS-B along the way, and writes it where the package ships it:
@@ -26,18 +26,22 @@ from typing import Any
 
 import torch
 
-from ..artefacts import write_folder
-from ..errors import EmbedlabError
-from ..methods.pretraining import (
+from embedlab.artefacts import write_folder
+from embedlab.errors import EmbedlabError
+from embedlab.methods.pretraining import (
+    BUILD_RECORD,
     PretrainingSettings,
     pretrain,
     pretraining_sentences,
+    shipped_build_record,
+    shipped_settings,
     weights_digest,
 )
-from ..models import SHIPPED_BASE
+from embedlab.models import SHIPPED_BASE
 
 __all__ = [
     "SHIPPED_BASE",
+    "BUILD_RECORD",
     "shipped_build_record",
     "shipped_settings",
     "out_problem",
@@ -45,32 +49,14 @@ __all__ = [
     "main",
 ]
 
-BUILD_RECORD = "build.json"
-
-
-def shipped_build_record(folder: Path = SHIPPED_BASE) -> dict[str, Any]:
-    """The record written beside the shipped weights (settings, time, loss, STS-B probe)."""
-    path = folder / BUILD_RECORD
-    if not path.is_file():
-        raise EmbedlabError(
-            f"no build record at {path}: the base model is not built. "
-            "Run: embedlab-build-base (about 40 minutes on a 2-core CPU)"
-        )
-    return json.loads(path.read_text())
-
-
-def shipped_settings(folder: Path = SHIPPED_BASE) -> PretrainingSettings:
-    """The settings the shipped base model was built with."""
-    return PretrainingSettings(**shipped_build_record(folder)["settings"])
-
 
 def _sts_probe(model, tokenizer, max_length: int) -> dict[str, float]:
     """STS-B validation Spearman of the encoder under mean and [CLS] pooling (no training)."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling
 
-    from ..evaluation import evaluate_sts, stsb_evaluator
-    from ..models import _quiet_transformer
+    from embedlab.evaluation import evaluate_sts, stsb_evaluator
+    from embedlab.models import _quiet_transformer
 
     with tempfile.TemporaryDirectory() as scratch:
         model.bert.save_pretrained(scratch)
@@ -119,7 +105,7 @@ def build_base(
                 state["tokenizer"].save_pretrained(folder)
             print(f"           STS-B (untrained, mean / cls): {scores}", flush=True)
 
-    from ..methods.pretraining import new_masked_lm
+    from embedlab.methods.pretraining import new_masked_lm
 
     model, tokenizer = new_masked_lm(settings)
     state.update(model=model, tokenizer=tokenizer)

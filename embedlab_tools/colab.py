@@ -4,7 +4,7 @@ Each notebook opens with an "Open in Colab" badge and a set-up cell that install
 from that repository on Colab (and does nothing elsewhere). Both are written here, so that
 publishing the project under another address is one command::
 
-    python -m embedlab.classroom.colab https://github.com/<owner>/<name>
+    python -m embedlab_tools.colab https://github.com/<owner>/<name>
 
 which sets ``REPO_URL`` and rewrites every notebook's badge and set-up cell.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from .._version import REPO_URL
-from ..errors import InputError
+from embedlab._version import REPO_URL
+from embedlab.errors import InputError
 
 __all__ = ["badge", "setup_cell", "colab_cells_problems", "publish", "main"]
 
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         changed = publish(args.repo, args.root)
     except InputError as error:
-        print(f"embedlab.classroom.colab: {error}; nothing was changed", file=sys.stderr)
+        print(f"embedlab_tools.colab: {error}; nothing was changed", file=sys.stderr)
         return 2
     for path in changed:
         print(f"updated {path.relative_to(args.root)}")

@@ -5,9 +5,9 @@ the untrained model on STS-B, trains, scores again, saves the model and appends 
 record. Under ``torchrun`` or ``accelerate launch`` it runs unchanged on several processes;
 only the main process saves and records.
 
-    python -m embedlab.training.cli --recipe mnr-soft --profile quick
+    python -m embedlab_tools.train --recipe mnr-soft --profile quick
     embedlab-train --recipe mnr-soft --profile full --output runs/      # the console script
-    torchrun --nproc_per_node 4 -m embedlab.training.cli --recipe mnr-soft --profile full
+    torchrun --nproc_per_node 4 -m embedlab_tools.train --recipe mnr-soft --profile full
     embedlab-train --list                                              # the suite's recipes
 """
 
@@ -22,14 +22,19 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import EmbedlabError
-from ..evaluation import stsb_evaluator
-from ..profiles import PROFILES, get_profile
-from ..settings import check_overrides
-from ..sources import RUNS_DIR_ENV
-from .distributed import finish_distributed, init_distributed, is_main_process, world_size
-from .ledger import ledger_path
-from .recipes import RECIPES, run_book_recipe
+from embedlab.errors import EmbedlabError
+from embedlab.evaluation import stsb_evaluator
+from embedlab.profiles import PROFILES, get_profile
+from embedlab.settings import check_overrides
+from embedlab.sources import RUNS_DIR_ENV
+from embedlab.training.distributed import (
+    finish_distributed,
+    init_distributed,
+    is_main_process,
+    world_size,
+)
+from embedlab.training.ledger import ledger_path
+from embedlab.training.recipes import RECIPES, run_book_recipe
 
 __all__ = ["main", "parse_args"]
 

@@ -36,9 +36,9 @@ import pyarrow.compute as pc
 from datasets import Dataset, load_dataset
 from huggingface_hub import snapshot_download
 
-from .._version import __version__
-from ..data import hub_source
-from ..datafiles import (  # the catalogue of offline files is core; a kit writes it
+from embedlab._version import __version__
+from embedlab.data import hub_source
+from embedlab.datafiles import (  # the catalogue of offline files is core; a kit writes it
     DATA_FILES,
     GENRE_FILE,
     MANIFEST,
@@ -48,11 +48,17 @@ from ..datafiles import (  # the catalogue of offline files is core; a kit write
     read_checked,
     write_jsonl,
 )
-from ..errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
-from ..models import MINILM_HUB_ID, kit_models, model_folder_problem
-from ..profiles import PROFILES, QUICK, Profile, get_profile
-from ..sources import DATA_DIR_ENV, KIT_MODELS, hub_offline_reason, hub_reachable, kit_model_folder
-from ..stsb_genres import GENRE_SOURCE, GENRE_SPLITS, match_genres
+from embedlab.errors import DataUnavailableError, EmbedlabError, InputError, ModelUnavailableError
+from embedlab.models import MINILM_HUB_ID, kit_models, model_folder_problem
+from embedlab.profiles import PROFILES, QUICK, Profile, get_profile
+from embedlab.sources import (
+    DATA_DIR_ENV,
+    KIT_MODELS,
+    hub_offline_reason,
+    hub_reachable,
+    kit_model_folder,
+)
+from embedlab.stsb_genres import GENRE_SOURCE, GENRE_SPLITS, match_genres
 
 __all__ = [
     "KitFile",

@@ -1,0 +1,107 @@
+"""One home for each recipe: the package's recipe modules are the notebooks' #@save cells.
+
+``embedlab-export-recipes`` copies every code cell whose first line is ``#@save`` into
+``embedlab/recipes/<name>.py``; these tests fail while a module and its cells differ, and
+check that a copied cell only defines (importing a recipe trains nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+from datasets import Dataset
+from sentence_transformers import SentenceTransformerTrainer
+
+from embedlab.profiles import QUICK
+from embedlab_tools.export_recipes import (
+    EXPORTS,
+    MARKER,
+    NOTEBOOKS,
+    main,
+    marked_cells,
+    module_path,
+    module_text,
+    stale_modules,
+)
+
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+
+
+def test_every_recipe_module_is_a_copy_of_its_notebooks_marked_cells():
+    assert stale_modules() == [], (
+        "run embedlab-export-recipes (python -m embedlab_tools.export_recipes)"
+    )
+    assert main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("notebook", sorted(EXPORTS))
+def test_each_exporting_notebook_marks_at_least_one_cell(notebook):
+    cells = marked_cells(NOTEBOOKS / f"{notebook}.ipynb")
+    assert cells and all(cell.strip() for cell in cells)
+
+
+def test_a_one_character_edit_of_a_marked_cell_makes_the_module_stale():
+    notebook = NOTEBOOKS / "02_softmax_loss.ipynb"
+    name, what = EXPORTS["02_softmax_loss"]
+    cells = marked_cells(notebook)
+    edited = [cells[0].replace("num_labels=3", "num_labels=4", 1), *cells[1:]]
+    assert edited != cells
+    on_disk = module_path(name).read_text(encoding="utf-8")
+    assert module_text(notebook, what, cells) == on_disk
+    assert module_text(notebook, what, edited) != on_disk
+
+
+def test_the_check_names_a_module_that_differs(tmp_path, monkeypatch, capsys):
+    import embedlab_tools.export_recipes as export
+
+    notebook = json.loads((NOTEBOOKS / "03_cosine_similarity_loss.ipynb").read_text())
+    for cell in notebook["cells"]:
+        if "".join(cell["source"]).startswith(MARKER):
+            cell["source"] = "".join(cell["source"]).replace("score", "scores", 1)
+            break
+    (tmp_path / "03_cosine_similarity_loss.ipynb").write_text(json.dumps(notebook))
+    monkeypatch.setattr(export, "NOTEBOOKS", tmp_path)
+    monkeypatch.setattr(
+        export, "EXPORTS", {"03_cosine_similarity_loss": EXPORTS["03_cosine_similarity_loss"]}
+    )
+    assert export.main(["--check"]) == 1
+    assert "embedlab/recipes/cosine.py" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("notebook", sorted(EXPORTS))
+def test_a_marked_cell_only_imports_and_defines(notebook):
+    for cell in marked_cells(NOTEBOOKS / f"{notebook}.ipynb"):
+        for node in ast.parse(cell).body:
+            is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            assert isinstance(node, DEFINITIONS) or is_docstring, (
+                f"{notebook}: a #@save cell runs {ast.unparse(node)[:60]!r} when imported; "
+                "move it to the next cell"
+            )
+
+
+def test_the_copied_recipes_build_the_notebooks_trainers():
+    from embedlab.evaluation import stsb_evaluator
+    from embedlab.models import load_base_model
+    from embedlab.recipes.cosine import cosine_trainer
+    from embedlab.recipes.softmax import softmax_trainer
+
+    pairs = Dataset.from_dict(
+        {"sentence1": ["a cat", "a dog"], "sentence2": ["a pet", "a car"], "label": [0, 2]}
+    )
+    profile = QUICK.with_changes(head_learning_rate=3e-3)
+    evaluator = stsb_evaluator(rows=range(10))
+    trainer = softmax_trainer(
+        load_base_model(profile), pairs, profile, evaluator, output_dir="unused"
+    )
+    assert isinstance(trainer, SentenceTransformerTrainer)
+    assert trainer.args.learning_rate == profile.learning_rate
+    assert trainer.args.learning_rate_mapping == {r"^classifier\.": 3e-3}
+    assert type(trainer.loss).__name__ == "SoftmaxLoss" and trainer.loss.num_labels == 3
+    scored = pairs.rename_column("label", "score").map(lambda row: {"score": 1.0})
+    trainer = cosine_trainer(
+        load_base_model(profile), scored, profile, evaluator, output_dir="unused"
+    )
+    assert type(trainer.loss).__name__ == "CosineSimilarityLoss"
+    assert trainer.args.learning_rate_mapping == {}
