@@ -113,7 +113,7 @@ def sentence_model(path: str, max_seq_length: int, pooling: str = "mean") -> Sen
         path, max_seq_length=max_seq_length, model_kwargs={"dtype": torch.float32}
     )
     pool = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
-    return SentenceTransformer(modules=[encoder, pool], device=el.device_name())
+    return SentenceTransformer(modules=[encoder, pool], device=el.profiles.device_name())
 
 
 @dataclass
@@ -151,8 +151,8 @@ def measure_sentence_cell(cell: Cell, steps: int, skip: int) -> dict[str, Any]:
 
 
 def measure_cross_encoder(path: str, data: Dataset, batch_size: int, steps: int, skip: int):
-    model = CrossEncoder(path, num_labels=1, max_length=128, device=el.device_name())
-    mixed = el.precision()
+    model = CrossEncoder(path, num_labels=1, max_length=128, device=el.profiles.device_name())
+    mixed = el.profiles.precision()
     clock = StepClock()
     with tempfile.TemporaryDirectory(prefix="embedlab-gpu-") as scratch:
         args = CrossEncoderTrainingArguments(
@@ -277,14 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-cpu", action="store_true", help="run without a GPU (smoke test)")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
-    if el.device_name() != "cuda" and not args.allow_cpu:
+    if el.profiles.device_name() != "cuda" and not args.allow_cpu:
         parser.error("no CUDA GPU here; this benchmark is for a GPU (--allow-cpu for a smoke test)")
-    nli = el.load_training_nli(("mnli/train", "snli/train"), n_rows=args.rows)
+    nli = el.data.load_training_nli(("mnli/train", "snli/train"), n_rows=args.rows)
     info: dict[str, Any] = {
         "shape": args.shape,
         "measured": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "precision": el.precision(),
+        "precision": el.profiles.precision(),
         "steps": args.steps,
         "skip": min(args.skip, args.steps - 1),
         "load_start": load_average(),

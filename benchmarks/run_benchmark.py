@@ -223,7 +223,7 @@ def overhead(
     profile: el.profiles.Profile, *, steps: int, n_rows: int | None, repeats: int = 2
 ) -> dict[str, Any]:
     """Trainer against bare loop, alternated ``repeats`` times in this process; best of each."""
-    nli = el.load_training_nli(profile.train_splits, n_rows=n_rows or profile.n_train)
+    nli = el.data.load_training_nli(profile.train_splits, n_rows=n_rows or profile.n_train)
     triplets = el.data.mnr_triplets(nli)
     steps = min(steps, len(triplets) // profile.batch_size)  # full batches, one epoch at most
     runs: dict[str, list[dict[str, float]]] = {"bare": [], "trainer": []}

@@ -19,71 +19,58 @@ namespace, e.g. ``el.data.nli_pairs`` or ``el.interactive.widgets.similarity_exp
 
 from __future__ import annotations
 
-from . import batching as batching  # el.batching: a namespace, not in __all__
 from . import (
+    batching,
     benchmarks,
-    classroom,
     data,
     evaluation,
     interactive,
-    losses,
     methods,
     models,
     plots,
     profiles,
+    recipes,
     training,
 )
 from ._version import REPO_URL as REPO_URL  # an attribute, not in __all__
 from ._version import __version__ as __version__
 from .classroom import exercises
 from .classroom.session import start
-from .data import NLI_LABELS, load_nli, load_stsb, load_training_nli
-from .evaluation import pair_cosines
+from .data import load_nli, load_stsb
 from .interactive.widgets import knob_panel
 from .memory import free_memory
 from .models import load_base_model, load_pretrained_model
-from .plots import plot_ledger, plot_map, plot_similarity_by_group, umap_coordinates
-from .profiles import device_name, precision
+from .plots import plot_ledger
 from .training.ledger import ledger_table
 from .training.run import recorded_run, run_recipe
-from .training.seeds import SEEDS, seed_spread, spread, verdict
+from .training.seeds import seed_spread, verdict
 
 __all__ = [
-    # namespaces
+    # namespaces: el.data.nli_pairs, el.plots.plot_map, el.profiles.precision ...
     "data",
     "models",
-    "losses",
     "evaluation",
     "plots",
     "profiles",
+    "batching",
     "benchmarks",
     "methods",
     "training",
+    "recipes",
     "interactive",
-    "classroom",
     "exercises",
-    # what the notebooks use most
+    # what every notebook uses
     "start",
-    "device_name",
-    "precision",
-    "NLI_LABELS",
     "load_nli",
-    "load_training_nli",
     "load_stsb",
     "load_base_model",
     "load_pretrained_model",
-    "pair_cosines",
     "run_recipe",
     "recorded_run",
     "free_memory",
-    "SEEDS",
-    "spread",
     "seed_spread",
     "verdict",
     "ledger_table",
     "plot_ledger",
-    "plot_map",
-    "plot_similarity_by_group",
-    "umap_coordinates",
     "knob_panel",
 ]

@@ -171,7 +171,7 @@ def test_sentiment_triplets():
 
 
 def test_nli_label_mapping():
-    _verdict(ex.check_nli_label_mapping(dict(el.NLI_LABELS)), True)
+    _verdict(ex.check_nli_label_mapping(dict(el.data.NLI_LABELS)), True)
     _verdict(ex.check_nli_label_mapping({0: "Entailment ", 1: "neutral", 2: "contradiction"}), True)
     wrong = {0: "entailment", 1: "contradiction", 2: "neutral"}
     _verdict(
@@ -192,7 +192,7 @@ def test_nli_label_mapping():
         ex.check_nli_label_mapping({0: "entailment", 1: ..., 2: ...}), False, "label 1 is still"
     )
     assert ex.check_nli_label_mapping({0: ..., 1: ..., 2: ...}).verdict == "not attempted yet"
-    _verdict(ex.check_nli_label_mapping({**el.NLI_LABELS, -1: "none"}), False, "remove [-1]")
+    _verdict(ex.check_nli_label_mapping({**el.data.NLI_LABELS, -1: "none"}), False, "remove [-1]")
 
 
 def _mean_pool(tokens, mask):

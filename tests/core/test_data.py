@@ -104,20 +104,20 @@ def test_graded_pairs_scale_scores_to_unit_interval():
 
 
 def test_training_rows_join_the_profile_splits_the_same_way_for_every_seed():
-    quick = el.load_training_nli(el.profiles.QUICK.train_splits)
+    quick = el.data.load_training_nli(el.profiles.QUICK.train_splits)
     assert len(quick) == el.profiles.QUICK.n_train == 39_664
     assert (
-        quick["premise"][:5] == el.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
+        quick["premise"][:5] == el.data.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
     )
     assert set(quick.column_names) == {"premise", "hypothesis", "label"}
     snli_premises = set(el.load_nli("snli", "test")["premise"])
     assert any(p in snli_premises for p in quick["premise"][:200])  # shuffled together
-    one = el.load_training_nli(("mnli/train",), n_rows=10)
+    one = el.data.load_training_nli(("mnli/train",), n_rows=10)
     assert one["premise"] == el.load_nli("mnli", "train", n_rows=10)["premise"]  # the book's order
 
 
 def test_training_rows_beyond_what_exists_or_badly_named_are_clear_errors():
     with pytest.raises(el.errors.InputError, match=r"asked for 50,000 training rows.*39,664"):
-        el.load_training_nli(el.profiles.QUICK.train_splits, n_rows=50_000)
+        el.data.load_training_nli(el.profiles.QUICK.train_splits, n_rows=50_000)
     with pytest.raises(el.errors.InputError, match="'name/split'"):
-        el.load_training_nli(("mnli",))
+        el.data.load_training_nli(("mnli",))

@@ -323,7 +323,7 @@ class NeverEncode:
     ],
 )
 def test_row_17_pair_cosines_checks_its_sentences(first, second, message):
-    for function in (el.pair_cosines, el.evaluation.pair_features):
+    for function in (el.evaluation.pair_cosines, el.evaluation.pair_features):
         with pytest.raises(InputError) as error:
             function(NeverEncode(), first, second)
         assert message in str(error.value)
@@ -350,17 +350,17 @@ def test_row_18_make_loss_refuses_a_list_and_infinite_options(standin):
 
 def test_row_19_spread_of_nan_names_the_score():
     with pytest.raises(InputError, match=r"score 0 of the spread is nan, not a finite number"):
-        el.spread([math.nan, math.nan])
+        el.training.spread([math.nan, math.nan])
     with pytest.raises(InputError, match="score 1 of the spread is 'x'"):
-        el.spread([0.5, "x"])
-    assert el.spread([0.5, np.float32(0.6)]).high == pytest.approx(0.6)
+        el.training.spread([0.5, "x"])
+    assert el.training.spread([0.5, np.float32(0.6)]).high == pytest.approx(0.6)
 
 
 def test_row_19_umap_of_nan_embeddings_says_the_vectors_are_broken():
     embeddings = np.ones((6, 4))
     embeddings[[1, 4]] = np.nan
     with pytest.raises(InputError) as error:
-        el.umap_coordinates(embeddings)
+        el.plots.umap_coordinates(embeddings)
     assert "2 of 6 embeddings hold NaN or infinite values (rows 1, 4)" in str(error.value)
 
 

@@ -164,7 +164,7 @@ def _old_mnr_negatives(anchors: list[str], positives: list[str], seed: int) -> l
 
 def test_mnr_triplets_draws_as_before_on_the_real_rows():
     """Row 6: the notebooks' reference scores rest on these exact triplets."""
-    dataset = el.load_training_nli(("mnli/train",))
+    dataset = el.data.load_training_nli(("mnli/train",))
     for seed in (42, 7):
         triplets = el.data.mnr_triplets(dataset, seed=seed)
         anchors, positives = list(triplets["anchor"]), list(triplets["positive"])

@@ -10,20 +10,20 @@ import embedlab as el
 
 def test_umap_coordinates_are_two_dimensional():
     points = np.random.default_rng(0).normal(size=(30, 8))
-    coords = el.umap_coordinates(points, seed=1)
+    coords = el.plots.umap_coordinates(points, seed=1)
     assert coords.shape == (30, 2)
     assert np.isfinite(coords).all()
 
 
 def test_umap_rejects_too_few_points():
     with pytest.raises(el.errors.InputError, match="at least 4 rows"):
-        el.umap_coordinates(np.zeros((2, 3)))
+        el.plots.umap_coordinates(np.zeros((2, 3)))
 
 
 def test_plot_map_needs_one_label_per_point():
     with pytest.raises(el.errors.InputError, match="3 points but 2 labels"):
-        el.plot_map(np.zeros((3, 2)), ["a", "b"])
-    fig = el.plot_map(np.arange(6).reshape(3, 2), [0, 1, 0], label_names={0: "yes", 1: "no"})
+        el.plots.plot_map(np.zeros((3, 2)), ["a", "b"])
+    fig = el.plots.plot_map(np.arange(6).reshape(3, 2), [0, 1, 0], label_names={0: "yes", 1: "no"})
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["yes", "no"]
 
 

@@ -73,7 +73,7 @@ def test_item_sets_give_one_label_per_item(name, standin):
     features = items.featurize(standin)
     assert features.shape == (12, 384 if "pairs" in name else 128)
     if "NLI label" in name:
-        assert set(items.labels) <= {0, 1, 2} and items.label_names == el.NLI_LABELS
+        assert set(items.labels) <= {0, 1, 2} and items.label_names == el.data.NLI_LABELS
     if "score bin" in name:
         assert set(items.labels) <= {"0-1", "1-2", "2-3", "3-4", "4-5"}
     if "corpus" in name:

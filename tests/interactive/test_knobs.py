@@ -25,7 +25,7 @@ def small_sts():
 def _full_here():
     """The full profile on the rows this data folder holds (the offline sample: 9,999 of
     MNLI train, fewer than its 50,000); the MNR panels count its triplets for their defaults."""
-    rows = len(el.load_training_nli(el.profiles.FULL.train_splits))
+    rows = len(el.data.load_training_nli(el.profiles.FULL.train_splits))
     return el.profiles.FULL.with_changes(n_train=min(rows, el.profiles.FULL.n_train))
 
 
@@ -95,7 +95,7 @@ def test_panel_defaults_and_bounds_come_from_the_profile():
             **({"loss": "cosine"} if panel == "cosine" else {}),
         }
     assert el.interactive.panels.validate_settings("mnr", {}, quick)["n_pairs"] == len(
-        el.data.mnr_triplets(el.load_training_nli(quick.train_splits, n_rows=quick.n_train))
+        el.data.mnr_triplets(el.data.load_training_nli(quick.train_splits, n_rows=quick.n_train))
     )
     finetune = el.interactive.panels.validate_settings("finetune", {}, quick)
     notebook_05 = finetune_settings(quick)

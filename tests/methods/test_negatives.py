@@ -54,8 +54,8 @@ def test_mined_negatives_are_other_positives_below_the_positive():
     positives = set(hard["positive"])
     for row in semi:
         assert row["negative"] in positives and row["negative"] != row["positive"]
-    pos = el.pair_cosines(judge, semi["anchor"], semi["positive"])
-    neg = el.pair_cosines(judge, semi["anchor"], semi["negative"])
+    pos = el.evaluation.pair_cosines(judge, semi["anchor"], semi["positive"])
+    neg = el.evaluation.pair_cosines(judge, semi["anchor"], semi["negative"])
     assert (neg <= pos * 0.95 + 1e-4).all()
 
 

@@ -53,7 +53,7 @@ def check_nli_label_mapping(mapping: Any) -> str:
     if extra:
         raise Wrong(f"MNLI has the labels 0, 1 and 2 only; remove {short(extra)}.")
     return (
-        "0 entailment, 1 neutral, 2 contradiction: the GLUE MNLI convention (el.NLI_LABELS). "
+        "0 entailment, 1 neutral, 2 contradiction: the GLUE MNLI convention (el.data.NLI_LABELS). "
         "Datasets differ, so always look: dataset.features['label'].names on the Hub's copies."
     )
 
