@@ -5,8 +5,8 @@ import only downwards:
 
 - core (this folder): profiles, data, models, losses, evaluation, plots, artefacts...;
 - :mod:`embedlab.methods`: negatives, masked-LM pre-training, Augmented SBERT, TSDAE;
-- :mod:`embedlab.training`: recording runs, the results ledger and its reference, seeds;
 - :mod:`embedlab.recipes`: the recipes the notebooks write in their ``#@save`` cells;
+- :mod:`embedlab.training`: recording runs, the results ledger and its reference, seeds;
 - :mod:`embedlab.interactive`: knob panels, explorers, the dashboard (ipywidgets);
 - :mod:`embedlab.classroom`: notebook start-up, exercises, the doctor.
 

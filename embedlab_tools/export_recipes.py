@@ -27,6 +27,8 @@ MARKER = "#@save"
 EXPORTS: dict[str, tuple[str, str]] = {
     "02_softmax_loss": ("softmax", "SoftmaxLoss on NLI pairs, and the training arguments"),
     "03_cosine_similarity_loss": ("cosine", "CosineSimilarityLoss and CoSENTLoss on scored pairs"),
+    "04_mnr_loss_and_hard_negatives": ("mnr", "MultipleNegativesRankingLoss, whole or in groups"),
+    "07_tsdae_domain_adaptation": ("tsdae", "TSDAE: DenoisingAutoEncoderLoss and its trainer"),
 }
 
 

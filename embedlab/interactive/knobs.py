@@ -484,7 +484,8 @@ def run_knobs(
         if plan.trainer is None:
             result = run_recipe(loss=plan.loss, **run, **plan.overrides)
         else:  # the notebook's own recipe function
-            result = _train_with_recipe(trainer=plan.trainer, **run)
+            target = plan.overrides.get("target_evaluator")
+            result = _train_with_recipe(trainer=plan.trainer, target_evaluator=target, **run)
     if map_set is not None and result.model is not None:
         maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
     return PanelOutcome(
@@ -503,11 +504,19 @@ def _train_with_recipe(
     evaluator=None,
     callbacks: Sequence[TrainerCallback] = (),
     trainer: Callable[..., SentenceTransformerTrainer],
+    target_evaluator=None,
 ) -> RunResult:
     """Train with a notebook's recipe function, recorded as the notebook records its cells."""
     built = trainer(model, train_dataset, profile, evaluator or stsb_evaluator())
     for callback in callbacks:
         built.add_callback(callback)
-    with recorded_run(built, notebook=notebook, recipe=recipe, profile=profile, extra=extra) as run:
+    with recorded_run(
+        built,
+        notebook=notebook,
+        recipe=recipe,
+        profile=profile,
+        target_evaluator=target_evaluator,
+        extra=extra,
+    ) as run:
         built.train()
     return run.result

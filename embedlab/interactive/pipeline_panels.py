@@ -1,8 +1,9 @@
 """The knob panels of notebooks 06-07: Augmented SBERT and TSDAE, pipelines of several steps.
 
-Each *Run* repeats its notebook's pipeline at the panel's settings; only the last step (the
-bi-encoder's training) goes through :func:`embedlab.training.run.run_recipe`, so it shows the progress
-bar and lands in the ledger as ``panel-augsbert-<pairing>`` or ``panel-tsdae-<ratio>``.
+Each *Run* repeats its notebook's pipeline at the panel's settings; the last step (the
+bi-encoder's training) goes through the notebooks' recipe functions (:mod:`embedlab.recipes`:
+``mnr_trainer`` or ``cosine_trainer``, ``tsdae_trainer``), shows the progress bar and lands in
+the ledger as ``panel-augsbert-<pairing>`` or ``panel-tsdae-<ratio>``.
 
 | panel      | notebook | knobs                                                                  |
 |------------|----------|------------------------------------------------------------------------|
@@ -21,6 +22,9 @@ from ..methods import augmentation as aug
 from ..methods import tsdae
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
+from ..recipes.cosine import cosine_trainer
+from ..recipes.mnr import mnr_trainer
+from ..recipes.tsdae import tsdae_trainer
 from .explorers import item_set
 from .knobs import KNOBS, Knob, MapSet, RecipeSpec, TrainingPlan
 from .recipe_panels import nli_pair_map, panel_profile
@@ -75,6 +79,7 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
         loss=loss,
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
+        trainer=mnr_trainer if loss == "mnr" else cosine_trainer,  # notebook 06's choice
         extra={
             "cross_encoder_accuracy": report["accuracy"],
             "majority_baseline": report["majority_baseline"],
@@ -96,9 +101,10 @@ def tsdae_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     model = load_base_model(profile, pooling=settings["pooling"])
     return TrainingPlan(
         model=model,
-        loss=tsdae.tsdae_loss(model, seed=profile.seed),
+        loss="tsdae",
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
+        trainer=tsdae_trainer,  # notebook 07's recipe
         overrides={"target_evaluator": stsb_evaluator(genre="main-captions")},
         extra={"deletion_ratio": settings["deletion_ratio"], "pooling": settings["pooling"]},
     )

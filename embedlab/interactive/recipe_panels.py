@@ -40,6 +40,7 @@ from ..methods.negatives import contradiction_triplets, mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
 from ..recipes.cosine import cosine_trainer
+from ..recipes.mnr import mnr_trainer
 from ..recipes.softmax import softmax_trainer
 from ..settings import profile_scale
 from ..sources import data_dir
@@ -59,12 +60,14 @@ __all__ = [
 MNR_LOSSES = ("mnr", "cached-mnr")
 SEMI_HARD_MIN_PAIRS = 200  # mining skips each anchor's 10 nearest, so it needs a corpus
 HELD_OUT_PREMISES = 500  # as notebook 04: premises kept out of the hard-negative triplets
-# notebooks 02-03's recipe functions (their #@save cells) train the pair losses
-PAIR_TRAINERS = {
+# each panel loss trains through its notebook's recipe function (a #@save cell of 02, 03, 04)
+TRAINERS = {
     "softmax": softmax_trainer,
     "cosine": functools.partial(cosine_trainer, loss=losses.CosineSimilarityLoss),
     "cosent": functools.partial(cosine_trainer, loss=losses.CoSENTLoss),
     "angle": functools.partial(cosine_trainer, loss=losses.AnglELoss),
+    "mnr": mnr_trainer,
+    "cached-mnr": functools.partial(mnr_trainer, loss=losses.CachedMultipleNegativesRankingLoss),
 }
 FINETUNE = get_recipe("finetune-mnr")  # notebook 05's recipe: its settings and quick rows
 COMPARISON = get_recipe("softmax")  # notebooks 02-03's loss comparison: its rows and rates
@@ -224,7 +227,7 @@ def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> Tr
         profile=panel_profile(
             settings, len(train_dataset), recipe_profile, recipe_rows=recipe_rows
         ),
-        trainer=PAIR_TRAINERS.get(loss),  # None: MNR through run_recipe
+        trainer=TRAINERS[loss],
     )
 
 

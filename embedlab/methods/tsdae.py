@@ -17,7 +17,6 @@ regular expression and joined back with the usual spacing rules for punctuation.
 
 from __future__ import annotations
 
-import logging
 import random
 import re
 from collections.abc import Iterable
@@ -25,9 +24,7 @@ from typing import Any
 
 import torch
 from datasets import Dataset
-from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
-from transformers import set_seed
 
 from ..data import require_columns
 from ..errors import InputError
@@ -40,7 +37,6 @@ __all__ = [
     "delete_words",
     "denoising_pairs",
     "unlabelled_sentences",
-    "tsdae_loss",
     "rebuild",
     "TSDAE_SETTINGS",
     "tsdae_settings",
@@ -153,27 +149,6 @@ def denoising_pairs(sentences: list[str], ratio: float = 0.6, *, seed: int = 42)
             "original": list(sentences),
         }
     )
-
-
-def tsdae_loss(model: SentenceTransformer, *, seed: int = 42) -> DenoisingAutoEncoderLoss:
-    """``DenoisingAutoEncoderLoss`` with a decoder tied to ``model``'s encoder weights.
-
-    The decoder is the encoder's architecture with cross-attention added: those new weights
-    start random (drawn from ``seed``, so that a run repeats), which the library reports at
-    length; that report is silenced here. The loss (encoder and decoder) is moved to the
-    device ``model`` was on, so that scoring before training runs there, not on the CPU.
-    """
-    quiet = [logging.getLogger(n) for n in ("transformers.modeling_utils", "sentence_transformers")]
-    levels = [logger.level for logger in quiet]
-    for logger in quiet:
-        logger.setLevel(logging.ERROR)
-    device = model.device  # tying loads the decoder on the CPU and can move shared weights there
-    try:
-        set_seed(seed)
-        return DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True).to(device)
-    finally:
-        for logger, level in zip(quiet, levels, strict=True):
-            logger.setLevel(level)
 
 
 @torch.no_grad()

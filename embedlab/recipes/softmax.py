@@ -24,7 +24,9 @@ from embedlab.batching import LengthGroupedBatchSampler
 from embedlab.profiles import device_name, precision
 
 
-def training_args(profile, output_dir, head_learning_rate=None):
+def training_args(
+    profile, output_dir, head_learning_rate=None, batch_sampler=LengthGroupedBatchSampler
+):
     """How to train, from the profile's settings; `head_learning_rate` gives the parameters
     of a loss's new classifier (SoftmaxLoss's) a rate of their own."""
     mixed = precision()  # "bf16" or "fp16" on a GPU that supports it, "fp32" otherwise
@@ -39,7 +41,7 @@ def training_args(profile, output_dir, head_learning_rate=None):
         warmup_steps=profile.warmup_steps,  # the learning rate ramps up over the first steps
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
-        batch_sampler=LengthGroupedBatchSampler,  # shuffled batches of similar length (above)
+        batch_sampler=batch_sampler,  # shuffled batches of similar length (above)
         eval_strategy="steps",  # score STS-B during training ...
         eval_steps=profile.eval_steps,  # ... every this many steps
         logging_steps=max(1, profile.eval_steps // 4),  # how often the loss is logged

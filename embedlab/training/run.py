@@ -588,6 +588,10 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
     ...                   profile=profile) as run:
     ...     trainer.train()
     >>> run.result.untrained, run.result.trained
+
+    ``target_evaluator`` (a second evaluation: a target domain, pair classification) is scored
+    before and after too and recorded as ``untrained_target`` / ``trained_target``, as
+    :func:`run_recipe` records it.
     """
 
     def __init__(
@@ -598,6 +602,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         recipe: str,
         profile: Profile,
         evaluator=None,
+        target_evaluator=None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(trainer, SentenceTransformerTrainer):
@@ -613,8 +618,11 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             model=trainer.model,
             extra=extra,
             where="recorded_run",
+            allowed=frozenset() if target_evaluator is not None else TARGET_FIELDS,
         )
         check_evaluator(evaluator, "evaluator")
+        check_evaluator(target_evaluator, "target_evaluator")
+        self.target_evaluator = target_evaluator
         self.trainer, self.notebook, self.profile = trainer, notebook, profile
         self.evaluator = evaluator or trainer.evaluator or stsb_evaluator()
         self.result: RunResult | None = None
@@ -625,6 +633,12 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
     def __enter__(self) -> recorded_run:
         use_progress_line(self.trainer)  # in a notebook: one line, not the trainer's table
         self._untrained = scores_before_training(self.trainer.model, self.evaluator)
+        if self.target_evaluator is not None:
+            self.extra["untrained_target"] = (
+                _scores_before(self.trainer.model, self.target_evaluator)
+                if isinstance(self.target_evaluator, EmbeddingSimilarityEvaluator)
+                else _target_before(self.trainer.model, self.target_evaluator)
+            )
         self._peak = PeakMemory().__enter__()
         self._start = time.perf_counter()
         return self
@@ -635,6 +649,10 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
         if error_type is not None:
             return False  # a failed run is not recorded
         trainer, args = self.trainer, self.trainer.args
+        if self.target_evaluator is not None:
+            self.extra["trained_target"] = _evaluate_shared(
+                trainer.model, self.target_evaluator, pick=target_scores
+            )
         self.result = RunResult(
             recipe=self._recipe,
             untrained=self._untrained,

@@ -107,7 +107,8 @@ def test_training_rows_join_the_profile_splits_the_same_way_for_every_seed():
     quick = el.data.load_training_nli(el.profiles.QUICK.train_splits)
     assert len(quick) == el.profiles.QUICK.n_train == 39_664
     assert (
-        quick["premise"][:5] == el.data.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
+        quick["premise"][:5]
+        == el.data.load_training_nli(el.profiles.QUICK.train_splits)["premise"][:5]
     )
     assert set(quick.column_names) == {"premise", "hypothesis", "label"}
     snli_premises = set(el.load_nli("snli", "test")["premise"])

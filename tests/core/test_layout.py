@@ -1,6 +1,6 @@
 """The package's folders are its layers: imports go downwards only, and never in a circle.
 
-core (``embedlab/*.py``) < ``methods`` < ``training`` < ``recipes`` < ``interactive`` < ``classroom``: a
+core (``embedlab/*.py``) < ``methods`` < ``recipes`` < ``training`` < ``interactive`` < ``classroom``: a
 module imports only from its own layer or lower ones, at module level or inside a function.
 ``import embedlab`` gives a small, literal ``__all__`` and loads none of the classroom's tools.
 """
@@ -18,7 +18,7 @@ import pytest
 import embedlab
 
 PACKAGE = Path(embedlab.__file__).resolve().parent
-LAYERS = ("core", "methods", "training", "recipes", "interactive", "classroom")  # lowest first
+LAYERS = ("core", "methods", "recipes", "training", "interactive", "classroom")  # lowest first
 MAX_EXPORTS = 25
 NOT_ON_IMPORT = (
     "embedlab_tools",

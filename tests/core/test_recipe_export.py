@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
+import subprocess
 
 import pytest
 from datasets import Dataset
@@ -105,3 +107,17 @@ def test_the_copied_recipes_build_the_notebooks_trainers():
     )
     assert type(trainer.loss).__name__ == "CosineSimilarityLoss"
     assert trainer.args.learning_rate_mapping == {}
+
+
+def test_the_copied_modules_are_ruff_clean():
+    """The cells are written in the package's style, so their copies need no reformatting."""
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
+    paths = [str(module_path(name)) for name, _ in EXPORTS.values()]
+    checked = subprocess.run(
+        [ruff, "format", "--check", "--diff", *paths], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    linted = subprocess.run([ruff, "check", *paths], capture_output=True, text=True)
+    assert linted.returncode == 0, linted.stdout

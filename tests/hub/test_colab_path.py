@@ -169,12 +169,13 @@ record["teacher_base"] = base_name
 """,
     "07_tsdae_domain_adaptation": """
 from embedlab.methods import tsdae
+from embedlab.recipes.tsdae import tsdae_loss
 settings = tsdae.tsdae_settings(full)
 sentences = tsdae.unlabelled_sentences(el.load_nli("snli", "train"), 64)
 pairs = tsdae.denoising_pairs(sentences, 0.6, seed=full.seed)
 model = el.load_base_model(full, pooling=settings["pooling"])
 captions = el.evaluation.stsb_evaluator(genre="main-captions")
-run = el.run_recipe(notebook=NB, recipe="tsdae", model=model, loss=tsdae.tsdae_loss(model),
+run = el.run_recipe(notebook=NB, recipe="tsdae", model=model, loss=tsdae_loss(model, full.seed),
                     train_dataset=pairs, profile=full, target_evaluator=captions, max_steps=2)
 record = run.record
 record["pooling"] = settings["pooling"]

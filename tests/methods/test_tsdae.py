@@ -5,6 +5,7 @@ import torch
 
 import embedlab as el
 from embedlab.methods import tsdae
+from embedlab.recipes.tsdae import tsdae_loss
 
 
 def test_words_split_and_join_back_unchanged():
@@ -50,7 +51,7 @@ def test_denoising_pairs_and_a_tsdae_step_on_the_standin():
     before = model.encode(["A dog runs."])
     profile = el.profiles.QUICK.with_changes(warmup_steps=0)
     _, _, steps, _ = el.training.run.train_model(
-        model, tsdae.tsdae_loss(model), pairs, profile, max_steps=3, batch_size=8
+        model, tsdae_loss(model, 42), pairs, profile, max_steps=3, batch_size=8
     )
     assert steps == 3
     assert (model.encode(["A dog runs."]) != before).any()
@@ -60,7 +61,7 @@ def test_denoising_pairs_and_a_tsdae_step_on_the_standin():
 
 def test_the_decoders_new_weights_repeat_with_the_seed():
     def cross_attention(seed: int):
-        loss = tsdae.tsdae_loss(el.load_base_model(el.profiles.QUICK, pooling="cls"), seed=seed)
+        loss = tsdae_loss(el.load_base_model(el.profiles.QUICK, pooling="cls"), seed)
         return next(p for n, p in loss.decoder.named_parameters() if "crossattention" in n)
 
     assert torch.equal(cross_attention(1), cross_attention(1))
