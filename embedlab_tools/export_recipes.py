@@ -28,6 +28,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "02_softmax_loss": ("softmax", "SoftmaxLoss on NLI pairs, and the training arguments"),
     "03_cosine_similarity_loss": ("cosine", "CosineSimilarityLoss and CoSENTLoss on scored pairs"),
     "04_mnr_loss_and_hard_negatives": ("mnr", "MultipleNegativesRankingLoss, whole or in groups"),
+    "06_augmented_sbert": ("augsbert", "Augmented SBERT's teacher: a cross-encoder on gold pairs"),
     "07_tsdae_domain_adaptation": ("tsdae", "TSDAE: DenoisingAutoEncoderLoss and its trainer"),
 }
 

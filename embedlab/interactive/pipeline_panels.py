@@ -14,6 +14,7 @@ the ledger as ``panel-augsbert-<pairing>`` or ``panel-tsdae-<ratio>``.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from typing import Any
 
 from ..data import cosine_pairs, load_nli, load_training_nli
@@ -22,6 +23,7 @@ from ..methods import augmentation as aug
 from ..methods import tsdae
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
+from ..recipes.augsbert import teacher_trainer
 from ..recipes.cosine import cosine_trainer
 from ..recipes.mnr import mnr_trainer
 from ..recipes.tsdae import tsdae_trainer
@@ -56,11 +58,14 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     pairs = cosine_pairs(rows)
     gold = pairs.select(range(n_gold))
     held_back = pairs.select(range(n_gold + n_new, len(pairs)))
+    aug.check_gold_pairs(gold)
     base, _ = aug.cross_encoder_base(profile)
-    # the teacher's own settings, as notebook 06 (not knobs: the panel is about the silver set)
-    cross_encoder, _ = aug.train_cross_encoder(
-        gold, profile, base=base, **aug.teacher_settings(profile)
-    )
+    # notebook 06's teacher at its own settings (not knobs: the panel is about the silver set)
+    with tempfile.TemporaryDirectory(prefix="embedlab-teacher-") as scratch:
+        teacher = teacher_trainer(base, gold, profile, aug.teacher_settings(profile), scratch)
+        teacher.train()
+    cross_encoder = teacher.model
+    del teacher
     if pairing == "given":
         candidates = aug.given_pairs(rows.select(range(n_gold, n_gold + n_new)))
     elif pairing == "random":

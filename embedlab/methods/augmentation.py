@@ -6,7 +6,7 @@ silver. Three ways to make pairs: the further rows of the dataset (``given``), r
 recombination of gold sentences (``random``), and each gold sentence with its nearest
 neighbours by a pretrained embedding model (``semantic``).
 
->>> cross_encoder = train_cross_encoder(gold, profile)
+>>> check_gold_pairs(gold)            # the teacher: notebook 06's teacher_trainer (embedlab.recipes)
 >>> accuracy = classification_report(cross_encoder, held_back)["accuracy"]
 >>> silver = label_pairs(cross_encoder, semantic_pairs(gold, embedder, top_k=3))
 """
@@ -14,7 +14,6 @@ neighbours by a pretrained embedding model (``semantic``).
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,20 +24,14 @@ from datasets import Dataset
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.cross_encoder import (
     CrossEncoder,
-    CrossEncoderTrainer,
-    CrossEncoderTrainingArguments,
 )
-from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 from sentence_transformers.util import semantic_search
 from sklearn.metrics import roc_auc_score
-from transformers import set_seed
 
-from ..batching import LengthGroupedBatchSampler
 from ..data import require_columns
 from ..errors import InputError, ModelUnavailableError
-from ..memory import PeakMemory, free_memory
-from ..models import MINILM_HUB_ID, load_cross_encoder, locate_model, pretrained_model_path
-from ..profiles import STANDIN, Profile, device_name, precision
+from ..models import MINILM_HUB_ID, locate_model, pretrained_model_path
+from ..profiles import STANDIN, Profile, device_name
 from ..settings import profile_scale
 
 __all__ = [
@@ -50,7 +43,7 @@ __all__ = [
     "bi_encoder_loss",
     "positive_pairs",
     "bi_encoder_dataset",
-    "train_cross_encoder",
+    "check_gold_pairs",
     "cross_encoder_record",
     "speed_comparison",
     "classification_report",
@@ -137,32 +130,9 @@ def bi_encoder_dataset(pairs: Dataset, loss: str) -> Dataset:
     return pairs
 
 
-def train_cross_encoder(
-    gold: Dataset,
-    profile: Profile,
-    *,
-    base: str | None = None,
-    epochs: int = 1,
-    learning_rate: float = 5e-5,
-    batch_size: int = 16,
-    balance: bool = False,
-    max_length: int = 128,
-) -> tuple[CrossEncoder, dict[str, float]]:
-    """Train a cross-encoder on gold pairs (sentence1, sentence2, score in {0, 1}).
-
-    Args:
-        gold: labelled pairs; ``score`` 1.0 = similar (entailment), 0.0 = not.
-        profile: seed, precision and warm-up come from it.
-        base: model whose body reads both sentences; default all-MiniLM-L6-v2.
-        epochs, learning_rate, batch_size: training settings.
-        balance: weight the rarer class up (``pos_weight``). Off by default: notebook 06's
-            teacher (all-MiniLM-L6-v2's body) learns both classes without it, predicting
-            about as many positives as there are.
-        max_length: tokens of the joined pair; longer pairs are cut.
-
-    Returns:
-        The trained cross-encoder and ``{"seconds": ..., "peak_memory_mb": ...}``.
-    """
+def check_gold_pairs(gold: Dataset) -> None:
+    """Gold pairs a teacher can learn from: (sentence1, sentence2, score) with scores 0.0 or
+    1.0, both present; otherwise :class:`InputError` naming the problem."""
     require_columns(gold, ["sentence1", "sentence2", "score"])
     scores = np.asarray(gold["score"], dtype=float)
     if not set(np.unique(scores)) <= {0.0, 1.0}:
@@ -170,45 +140,6 @@ def train_cross_encoder(
     positives = scores.sum()
     if positives == 0 or positives == len(scores):
         raise InputError("gold pairs need both classes (some 1.0 and some 0.0 scores)")
-    set_seed(profile.seed)
-    model = load_cross_encoder(
-        **({"name": base} if base else {}), num_labels=1, max_length=max_length
-    )
-    pos_weight = torch.tensor((len(scores) - positives) / positives) if balance else None
-    loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
-    mixed = precision()
-    with tempfile.TemporaryDirectory(prefix="embedlab-ce-") as scratch:
-        args = CrossEncoderTrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=epochs,
-            per_device_train_batch_size=batch_size,
-            learning_rate=learning_rate,
-            warmup_steps=min(profile.warmup_steps, 10),
-            fp16=mixed == "fp16",
-            bf16=mixed == "bf16",
-            save_strategy="no",
-            report_to="none",
-            seed=profile.seed,
-            data_seed=profile.seed,
-            disable_tqdm=False,
-            logging_steps=50,
-            batch_sampler=LengthGroupedBatchSampler,  # pairs of similar length: less padding
-            dataloader_pin_memory=torch.cuda.is_available(),
-        )
-        model.model_card_data.widget = [{"text": "placeholder"}]
-        trainer = CrossEncoderTrainer(
-            model=model,
-            args=args,
-            train_dataset=gold.select_columns(["sentence1", "sentence2", "score"]),
-            loss=loss,
-        )
-        with PeakMemory() as peak:
-            start = time.perf_counter()
-            trainer.train()
-            seconds = time.perf_counter() - start
-        del trainer
-    free_memory()
-    return model, {"seconds": round(seconds, 1), "peak_memory_mb": round(peak.mb, 1)}
 
 
 def _probabilities(cross_encoder: CrossEncoder, pairs: Dataset) -> np.ndarray:

@@ -83,7 +83,7 @@ def test_a_marked_cell_only_imports_and_defines(notebook):
             )
 
 
-def test_the_copied_recipes_build_the_notebooks_trainers():
+def test_the_copied_recipes_build_the_notebooks_trainers(tmp_path):
     from embedlab.evaluation import stsb_evaluator
     from embedlab.models import load_base_model
     from embedlab.recipes.cosine import cosine_trainer
@@ -95,7 +95,7 @@ def test_the_copied_recipes_build_the_notebooks_trainers():
     profile = QUICK.with_changes(head_learning_rate=3e-3)
     evaluator = stsb_evaluator(rows=range(10))
     trainer = softmax_trainer(
-        load_base_model(profile), pairs, profile, evaluator, output_dir="unused"
+        load_base_model(profile), pairs, profile, evaluator, output_dir=str(tmp_path)
     )
     assert isinstance(trainer, SentenceTransformerTrainer)
     assert trainer.args.learning_rate == profile.learning_rate
@@ -103,7 +103,7 @@ def test_the_copied_recipes_build_the_notebooks_trainers():
     assert type(trainer.loss).__name__ == "SoftmaxLoss" and trainer.loss.num_labels == 3
     scored = pairs.rename_column("label", "score").map(lambda row: {"score": 1.0})
     trainer = cosine_trainer(
-        load_base_model(profile), scored, profile, evaluator, output_dir="unused"
+        load_base_model(profile), scored, profile, evaluator, output_dir=str(tmp_path)
     )
     assert type(trainer.loss).__name__ == "CosineSimilarityLoss"
     assert trainer.args.learning_rate_mapping == {}

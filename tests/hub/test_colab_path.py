@@ -158,8 +158,12 @@ mnli = el.load_nli("mnli", "train", n_rows=full.n_train)
 gold = el.data.cosine_pairs(mnli)
 base, base_name = aug.cross_encoder_base(full)
 settings = aug.teacher_settings(full)
-teacher, _ = aug.train_cross_encoder(gold, full, base=base, epochs=1,
-                                     batch_size=16, max_length=settings["max_length"])
+from embedlab.recipes.augsbert import teacher_trainer
+import tempfile
+trainer = teacher_trainer(base, gold, full, {**settings, "epochs": 1, "batch_size": 16},
+                          tempfile.mkdtemp())
+trainer.train()
+teacher = trainer.model
 silver = aug.label_pairs(teacher, aug.random_pairs(gold, 32, seed=full.seed))
 train = aug.bi_encoder_dataset(aug.gold_plus_silver(gold, silver), aug.bi_encoder_loss(full))
 run = el.run_recipe(notebook=NB, recipe="augsbert-random", model=el.load_base_model(full),

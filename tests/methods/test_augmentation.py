@@ -1,6 +1,7 @@
 import shutil
 
 import pytest
+import torch
 from datasets import Dataset
 
 import embedlab as el
@@ -63,10 +64,28 @@ def test_labelling_and_report_with_a_cross_encoder():
     assert report["true_positive_rate"] == 0.75
 
 
-def test_cross_encoder_needs_both_classes():
+def test_the_teachers_gold_needs_both_classes_and_0_1_scores():
     one_class = _gold().select([0, 1, 2])
     with pytest.raises(el.errors.InputError, match="both classes"):
-        aug.train_cross_encoder(one_class, el.profiles.QUICK)
+        aug.check_gold_pairs(one_class)
+    graded = _gold().map(lambda row: {"score": 0.5})
+    with pytest.raises(el.errors.InputError, match="0.0 or 1.0"):
+        aug.check_gold_pairs(graded)
+    aug.check_gold_pairs(_gold())  # both classes: no error
+
+
+def test_notebook_06s_teacher_recipe_trains_a_cross_encoder(tmp_path):
+    from embedlab.recipes.augsbert import teacher_trainer
+
+    base, _ = aug.cross_encoder_base(el.profiles.QUICK)
+    settings = {"epochs": 1, "batch_size": 2, "learning_rate": 1e-4, "max_length": 32}
+    trainer = teacher_trainer(base, _gold(), el.profiles.QUICK, settings, output_dir=str(tmp_path))
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    trainer.train()
+    assert trainer.state.global_step == 2  # 4 gold pairs in batches of 2
+    after = list(trainer.model.parameters())
+    assert any(not torch.equal(b, a) for b, a in zip(before, after, strict=True))
+    assert trainer.model.num_labels == 1
 
 
 def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():

@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 import pytest
 import torch
@@ -136,7 +137,12 @@ def _plain_trainer(steps: int = 10):
     model = el.load_base_model(TINY)
     train_dataset = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
     evaluator = stsb_evaluator(rows=list(range(300)))
-    args = training_arguments(TINY, output_dir="unused", no_duplicates=True, max_steps=steps)
+    args = training_arguments(
+        TINY,
+        output_dir=tempfile.mkdtemp(prefix="embedlab-test-"),
+        no_duplicates=True,
+        max_steps=steps,
+    )
     return SentenceTransformerTrainer(
         model=model,
         args=args,
@@ -252,3 +258,48 @@ def test_softmax_head_learns_at_its_own_rate_and_the_ledger_says_so(standin):
     )
     assert run.record["learning_rate_mapping"] == {r"^classifier\.": TINY.head_learning_rate}
     assert run.record["learning_rate"] == TINY.learning_rate != TINY.head_learning_rate
+
+
+def test_the_notebooks_mnr_recipe_gives_run_recipes_score(tmp_path):
+    """Notebook 04's #@save recipe (mnr_trainer in recorded_run) and run_recipe train the same
+    run: the reference records made through either path stay valid."""
+    from embedlab.recipes.mnr import mnr_trainer
+
+    data = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=300))
+    evaluator = stsb_evaluator(rows=list(range(200)))
+    trainer = mnr_trainer(el.load_base_model(TINY), data, TINY, evaluator, output_dir=str(tmp_path))
+    with el.recorded_run(trainer, notebook="t", recipe="recipe-path", profile=TINY) as run:
+        trainer.train()
+    old = el.run_recipe(
+        notebook="t",
+        recipe="run-recipe-path",
+        model=el.load_base_model(TINY),
+        loss="mnr",
+        train_dataset=data,
+        profile=TINY,
+        evaluator=evaluator,
+    )
+    assert run.result.steps == old.steps > 0
+    assert run.result.trained == old.trained != old.untrained
+
+
+def test_recorded_run_scores_and_records_a_target_evaluator():
+    captions = stsb_evaluator(genre="main-captions")
+    trainer = _plain_trainer(steps=3)
+    with el.recorded_run(
+        trainer, notebook="t", recipe="target", profile=TINY, target_evaluator=captions
+    ) as run:
+        trainer.train()
+    record = run.result.record
+    assert set(record["untrained_target"]) == {"spearman_cosine", "pearson_cosine"}
+    assert record["trained_target"] != record["untrained_target"]
+    assert record["trained_target"] == evaluate_sts(trainer.model, captions)
+    with pytest.raises(el.errors.InputError, match="untrained_target"):
+        el.recorded_run(
+            _plain_trainer(steps=1),
+            notebook="t",
+            recipe="target",
+            profile=TINY,
+            target_evaluator=captions,
+            extra={"untrained_target": {"spearman_cosine": 0.5}},
+        )
