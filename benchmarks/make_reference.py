@@ -38,7 +38,12 @@ from embedlab.training.reference import ALL_SEEDS_ENV, SHIPPED_DIR  # noqa: E402
 from embedlab.training.seeds import SEEDS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-TRAINING_NOTEBOOKS = ("02", "03", "04", "05", "06", "07", "09")
+# the notebooks that train seeds: their cells ask live_seeds which seeds to train here
+TRAINING_NOTEBOOKS = tuple(
+    path.name[:2]
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if "live_seeds(" in path.read_text(encoding="utf-8")
+)
 LIBRARIES = ("torch", "sentence-transformers", "transformers", "datasets", "embedlab")
 
 
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "--notebooks",
         nargs="*",
         default=list(TRAINING_NOTEBOOKS),
-        help="number prefixes (default 02-07 and 09); other notebooks' records are kept",
+        help="number prefixes (default: every notebook that trains seeds); other notebooks' records are kept",
     )
     parser.add_argument("--profile", default="quick", choices=["quick", "full"])
     parser.add_argument(

@@ -121,3 +121,30 @@ def test_the_copied_modules_are_ruff_clean():
     assert checked.returncode == 0, checked.stdout + checked.stderr
     linted = subprocess.run([ruff, "check", *paths], capture_output=True, text=True)
     assert linted.returncode == 0, linted.stdout
+
+
+def _defined_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a cell with IPython magics (%pip) defines no recipe
+        return set()
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+
+
+def test_no_notebook_writes_a_second_copy_of_a_saved_recipe():
+    """A function or class saved from one notebook is defined there once, and nowhere else:
+    later notebooks import it from embedlab.recipes."""
+    saved: dict[str, str] = {}
+    for notebook in EXPORTS:
+        for cell in marked_cells(NOTEBOOKS / f"{notebook}.ipynb"):
+            for name in _defined_names(cell):
+                assert name not in saved, f"{name} is saved by {saved[name]} and {notebook}"
+                saved[name] = notebook
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or source.startswith(MARKER):
+                continue
+            again = _defined_names(source) & set(saved)
+            assert not again, f"{path.stem} defines {sorted(again)} again; import it instead"

@@ -48,7 +48,9 @@ def test_tsdae_plan_damages_captions_for_the_chosen_pooling():
     assert len(plan.train_dataset) == 64
     row = plan.train_dataset[0]
     assert len(row["damaged"].split()) < len(row["original"].split())
-    assert type(plan.loss).__name__ == "DenoisingAutoEncoderLoss"
+    from embedlab.recipes.tsdae import tsdae_trainer
+
+    assert plan.trainer is tsdae_trainer  # notebook 07's recipe trains it
     assert plan.model[1].get_config_dict()["pooling_mode"] == "cls"
     assert plan.overrides["target_evaluator"].name.endswith("captions")
     assert plan.extra == {"deletion_ratio": 0.5, "pooling": "cls"}
@@ -66,6 +68,7 @@ def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch)
         plan.loss == aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"
     )  # positives only, as notebook 06
     assert plan.train_dataset.column_names == ["anchor", "positive"]
+    assert plan.trainer.__name__ == "mnr_trainer"  # notebook 04's recipe, as notebook 06
     assert 0 < plan.extra["n_silver"] <= 100
     silver_positives = round(plan.extra["silver_positive_rate"] * plan.extra["n_silver"])
     assert 0 < len(plan.train_dataset) <= 200 + silver_positives

@@ -71,6 +71,7 @@ def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe):
     assert len(plan.train_dataset) == len(expected)
     assert plan.train_dataset.to_dict() == expected.to_dict()
     assert plan.profile == book.settings(profile)  # warm-up, seed, max length... all of it
+    assert plan.trainer is not None  # the notebook's #@save recipe function trains it
 
 
 def test_panel_defaults_and_bounds_come_from_the_profile():
