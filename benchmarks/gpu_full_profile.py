@@ -48,6 +48,7 @@ import embedlab as el
 from embedlab.methods import tsdae
 from embedlab.models import pretrained_model_path, quick_base_path
 from embedlab.profiles import FULL
+from embedlab.recipes.tsdae import tsdae_loss
 from embedlab.training.recipes import finetune_settings
 from embedlab.training.run import training_arguments
 
@@ -194,7 +195,7 @@ def cells(base: str, nli: Dataset) -> dict[str, Cell]:
 
     def tsdae_build(_batch: int):
         model = sentence_model(base, max_len, pooling=settings["pooling"])
-        return model, tsdae.denoising_pairs(sentences), tsdae.tsdae_loss(model, seed=FULL.seed)
+        return model, tsdae.denoising_pairs(sentences), tsdae_loss(model, FULL.seed)
 
     def finetune_build(_batch: int):
         model = sentence_model(str(pretrained_model_path()), max_len)
