@@ -122,14 +122,14 @@ def check_most_similar_pair(fn: Callable) -> str:
 
 @exercise(NOTEBOOK)
 def check_sentiment_triplets(fn: Callable) -> str:
-    """Check ``fn(reviews) -> [(anchor, positive, negative), ...]`` on ``el.toydata.toy_reviews()``.
+    """Check ``fn(reviews) -> [(anchor, positive, negative), ...]`` on ``embedlab.toydata.toy_reviews()``.
 
     Each review must be an anchor at least once; its positive shares its sentiment but not its
     topic, its negative shares its topic but not its sentiment.
     """
     reviews = toy_reviews()
     labels = {text: (topic, sentiment) for text, topic, sentiment in reviews}
-    triplets = as_triplets(call(fn, list(reviews), on="on el.toydata.toy_reviews()"))
+    triplets = as_triplets(call(fn, list(reviews), on="on toy_reviews()"))
     for anchor, positive, negative in triplets:
         for role, text in (("anchor", anchor), ("positive", positive), ("negative", negative)):
             if text not in labels:

@@ -236,5 +236,5 @@ def check_training_script(build_trainer: Callable) -> str:
     return (
         f"Your script trained {steps} steps: STS-B Spearman on {SCRIPT_EVAL_PAIRS} validation "
         f"pairs went from {before:.4f} to {after:.4f}. Loss, arguments, trainer, train(): "
-        "that is the whole recipe, and el.run_recipe runs the same one."
+        "that is the whole recipe, as the notebook's cosine_trainer writes it."
     )
