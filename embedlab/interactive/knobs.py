@@ -5,9 +5,10 @@ epochs, batch size, learning rate, negatives, TSDAE deletion ratio, silver pairi
 bounds that keep a run short on each profile, a cross-knob check, and either a ``build``
 function that turns settings into a :class:`TrainingPlan` or, for a pipeline of several
 steps, a ``run`` function that trains and records by itself. :func:`run_knobs` validates the
-settings, maps a fixed validation set before training, trains through
-:func:`embedlab.training.run.run_recipe` (so every run lands in the ledger), and maps it
-again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
+settings, maps a fixed validation set before training, trains with the plan's recipe
+function (a notebook's ``#@save`` cell, :mod:`embedlab.recipes`) inside
+:func:`embedlab.training.run.recorded_run`, or through :func:`embedlab.training.run.run_recipe`
+for a plan without one (so every run lands in the ledger), and maps it again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
 
 This module works on specs; the panels by name (notebooks 02-05's in
 :mod:`embedlab.interactive.recipe_panels`, 06-07's in
@@ -195,7 +196,8 @@ KNOBS: dict[str, Knob] = {
 
 @dataclass
 class TrainingPlan:
-    """Everything :func:`embedlab.training.run.run_recipe` needs for one run, built from a panel's settings."""
+    """Everything one panel run needs, built from its settings: the model, data and profile,
+    and the notebook's recipe function that trains them (``trainer``)."""
 
     model: SentenceTransformer  # trained in place
     loss: str | nn.Module  # a name from embedlab.losses.LOSSES or a loss module
