@@ -69,8 +69,11 @@ def pair_classification_evaluator(held_out: Dataset) -> BinaryClassificationEval
     )
 
 
-def retrieval_evaluator(held_out: Dataset) -> InformationRetrievalEvaluator:
-    """Premises as queries, every hypothesis as the corpus, the entailed ones as relevant."""
+def retrieval_evaluator(
+    held_out: Dataset, *, truncate_dim: int | None = None
+) -> InformationRetrievalEvaluator:
+    """Premises as queries, every hypothesis as the corpus, the entailed ones as relevant;
+    ``truncate_dim`` scores only the first that many numbers of each vector."""
     require_columns(held_out, ["premise", "hypothesis", "label"])
     corpus = {f"d{i}": h for i, h in enumerate(dict.fromkeys(held_out["hypothesis"]))}
     doc_id = {text: key for key, text in corpus.items()}
@@ -89,7 +92,8 @@ def retrieval_evaluator(held_out: Dataset) -> InformationRetrievalEvaluator:
         queries=queries,
         corpus=corpus,
         relevant_docs=relevant,
-        name="nli-retrieval",
+        name="nli-retrieval" if truncate_dim is None else f"nli-retrieval-{truncate_dim}d",
+        truncate_dim=truncate_dim,
         mrr_at_k=[10],
         ndcg_at_k=[10],
         accuracy_at_k=[1],

@@ -162,7 +162,10 @@ TRAINING_NOTEBOOKS = [p for p in NOTEBOOKS if "recorded_run(" in p.read_text()] 
 
 
 def test_the_training_notebooks_are_found_by_their_trainers():
-    assert [p.name[:2] for p in TRAINING_NOTEBOOKS] == ["02", "03", "04", "05", "06", "07", "09"]
+    """Found by content, so a new training notebook needs no line here; the chapter's are."""
+    found = {p.name[:2] for p in TRAINING_NOTEBOOKS}
+    assert {"02", "03", "04", "05", "06", "07"} <= found, sorted(found)
+    assert not found & {"00", "01"}, sorted(found)  # those train no recipe seeds
 
 
 @pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.stem)

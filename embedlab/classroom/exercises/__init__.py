@@ -12,27 +12,23 @@ raises on a wrong answer. :data:`EXERCISES` lists the checkers of each notebook;
 answers are in ``notebooks/solutions/``.
 
 Adding an exercise: write ``check_<name>(answer) -> success message`` in the notebook's module
-(``nbNN_<topic>.py``), decorate it with ``@exercise("NN_<notebook stem>")``, raise
-:class:`Wrong` with a hint for each way the answer can be wrong, and import it here.
+(``nbNN_<topic>.py``), decorate it with ``@exercise("NN_<notebook stem>")`` and raise
+:class:`Wrong` with a hint for each way the answer can be wrong. Every ``nbNN_*`` module of
+this folder is imported here and its checkers exported: a new notebook's module needs no
+line in this file.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from ._core import EXERCISES, CheckResult, NotAttempted, Wrong, exercise, is_placeholder
-from .nb00_pretraining import check_mask_tokens, check_masked_lm_loss
-from .nb01_contrastive import check_cosine, check_most_similar_pair, check_sentiment_triplets
-from .nb02_softmax import check_mean_pooling, check_nli_label_mapping, check_softmax_features
-from .nb03_cosine import (
-    check_cosent_loss,
-    check_cosine_similarity_loss,
-    check_similarity_target,
-    check_training_script,
-)
-from .nb04_mnr import check_hard_negative_triplets, check_mnr_loss, check_semi_hard_pick
-from .nb05_finetuning import check_average_precision, check_spearman
-from .nb06_augsbert import check_gold_plus_silver, check_pairs_to_label
-from .nb07_tsdae import check_deletion_noise, check_unlabelled_sentences
-from .nb09_static import check_binary_quantize, check_static_encode
+
+_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
+for _name in _MODULES:  # importing a module registers its checkers in EXERCISES
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    globals().update({check: getattr(_module, check) for check in _module.__all__})
 
 __all__ = [
     "EXERCISES",
@@ -41,27 +37,5 @@ __all__ = [
     "Wrong",
     "exercise",
     "is_placeholder",
-    "check_masked_lm_loss",
-    "check_mask_tokens",
-    "check_cosine",
-    "check_most_similar_pair",
-    "check_sentiment_triplets",
-    "check_nli_label_mapping",
-    "check_mean_pooling",
-    "check_softmax_features",
-    "check_similarity_target",
-    "check_cosine_similarity_loss",
-    "check_cosent_loss",
-    "check_training_script",
-    "check_mnr_loss",
-    "check_hard_negative_triplets",
-    "check_semi_hard_pick",
-    "check_spearman",
-    "check_average_precision",
-    "check_unlabelled_sentences",
-    "check_deletion_noise",
-    "check_pairs_to_label",
-    "check_gold_plus_silver",
-    "check_static_encode",
-    "check_binary_quantize",
+    *(check for checks in EXERCISES.values() for check in checks),
 ]
