@@ -205,6 +205,7 @@ class TrainingPlan:
     profile: Profile  # the run's profile (epochs, batch size, warm-up...)
     overrides: dict[str, Any] = field(default_factory=dict)  # extra run_recipe keywords
     extra: dict[str, Any] = field(default_factory=dict)  # extra ledger keys
+    target_evaluator: Any = None  # a second evaluation, scored before and after (07's captions)
     # a notebook's recipe function (embedlab.recipes): (model, train_dataset, profile,
     # evaluator) -> SentenceTransformerTrainer; when given, it trains instead of run_recipe
     trainer: Callable[..., SentenceTransformerTrainer] | None = None
@@ -484,10 +485,14 @@ def run_knobs(
             "callbacks": callbacks,
         }
         if plan.trainer is None:
-            result = run_recipe(loss=plan.loss, **run, **plan.overrides)
+            target = (
+                {} if plan.target_evaluator is None else {"target_evaluator": plan.target_evaluator}
+            )
+            result = run_recipe(loss=plan.loss, **run, **target, **plan.overrides)
         else:  # the notebook's own recipe function
-            target = plan.overrides.get("target_evaluator")
-            result = _train_with_recipe(trainer=plan.trainer, target_evaluator=target, **run)
+            result = _train_with_recipe(
+                trainer=plan.trainer, target_evaluator=plan.target_evaluator, **run
+            )
     if map_set is not None and result.model is not None:
         maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
     return PanelOutcome(

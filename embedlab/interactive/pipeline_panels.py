@@ -110,7 +110,7 @@ def tsdae_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         trainer=tsdae_trainer,  # notebook 07's recipe
-        overrides={"target_evaluator": stsb_evaluator(genre="main-captions")},
+        target_evaluator=stsb_evaluator(genre="main-captions"),
         extra={"deletion_ratio": settings["deletion_ratio"], "pooling": settings["pooling"]},
     )
 

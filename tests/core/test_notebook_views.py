@@ -37,6 +37,7 @@ TAUGHT = {
     "05": ("mnr_trainer(",),
     "06": ("CrossEncoderTrainer(", "CrossEncoder(", "CrossEncoderTrainingArguments(", ".predict("),
     "07": ("DenoisingAutoEncoderLoss(", "SentenceTransformerTrainer(", "mnr_trainer("),
+    "08": ("MatryoshkaLoss(", "truncate_dim=", "truncate_embeddings(", "mnr_trainer("),
     "09": (
         "StaticEmbedding(",
         "MatryoshkaLoss(",

@@ -17,7 +17,7 @@ from test_loopback_hub import result
 
 # The full profile with a small BERT in place of bert-base-uncased and a handful of rows.
 SMOKE_PROFILE = f"""
-import json, sys, time
+import json, sys, tempfile, time
 import embedlab as el
 
 if not el.sources.hub_reachable():
@@ -184,6 +184,21 @@ run = el.run_recipe(notebook=NB, recipe="tsdae", model=model, loss=tsdae_loss(mo
 record = run.record
 record["pooling"] = settings["pooling"]
 """,
+    "08_matryoshka_embeddings": """
+from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
+from embedlab.recipes.mnr import mnr_trainer
+model = el.load_base_model(full)
+dims = [model.get_embedding_dimension(), 32, 16]
+triplets = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=full.n_train)).select(range(16))
+loss = lambda m: MatryoshkaLoss(m, MultipleNegativesRankingLoss(m), matryoshka_dims=dims)
+trainer = mnr_trainer(model, triplets, full, el.evaluation.stsb_evaluator(), loss=loss,
+                      output_dir=tempfile.mkdtemp())
+with el.recorded_run(trainer, notebook=NB, recipe="matryoshka-mnr", profile=full) as run:
+    trainer.train()
+record = run.result.record
+with model.truncate_embeddings(16):
+    record["cut"] = int(model.encode("a sentence").shape[0])
+""",
 }
 
 
@@ -210,6 +225,8 @@ print("RESULT " + json.dumps(record, default=str))
         )
     if notebook == "06_augmented_sbert":
         assert record["teacher_base"] == BERT_MINI_ID.split("/")[-1]
+    if notebook == "08_matryoshka_embeddings":
+        assert record["steps"] == 2 and record["cut"] == 16
     if notebook == "07_tsdae_domain_adaptation":
         assert (
             record["pooling"] == "cls" and record["trained_target"]["spearman_cosine"] is not None

@@ -52,7 +52,7 @@ def test_tsdae_plan_damages_captions_for_the_chosen_pooling():
 
     assert plan.trainer is tsdae_trainer  # notebook 07's recipe trains it
     assert plan.model[1].get_config_dict()["pooling_mode"] == "cls"
-    assert plan.overrides["target_evaluator"].name.endswith("captions")
+    assert plan.target_evaluator.name.endswith("captions")
     assert plan.extra == {"deletion_ratio": 0.5, "pooling": "cls"}
     assert plan.profile.batch_size == 16
 
