@@ -661,3 +661,46 @@ def test_binary_quantize():
     _verdict(unpacked, False, "8 dimensions a byte")
     little = ex.check_binary_quantize(lambda e: np.packbits(e > 0, axis=1, bitorder="little"))
     _verdict(little, False, "highest bit")
+
+
+def test_truncate():
+    _verdict(ex.check_truncate(lambda e, d: F.normalize(e[:, :d], dim=-1)), True)
+    _verdict(ex.check_truncate(lambda e, d: e[:, :d]), False, "divide each row by its length")
+    late = ex.check_truncate(lambda e, d: F.normalize(e, dim=-1)[:, :d])
+    _verdict(late, False, "cut first, then normalise")
+    _verdict(ex.check_truncate(lambda e, d: F.normalize(e[:, -d:], dim=-1)), False, "first")
+    assert ex.check_truncate(lambda e, d: ...).verdict == "not attempted yet"
+
+
+def _matryoshka(anchors, positives, dims, weights=None, *, cut=lambda t, d: t[:, :d]):
+    total = 0.0
+    for d, w in zip(dims, weights or [1.0] * len(dims), strict=True):
+        a, p = F.normalize(cut(anchors, d), dim=-1), F.normalize(cut(positives, d), dim=-1)
+        total = total + w * F.cross_entropy(20.0 * a @ p.T, torch.arange(len(a)))
+    return total
+
+
+def test_matryoshka_loss():
+    _verdict(ex.check_matryoshka_loss(_matryoshka), True)
+    averaged = lambda a, p, dims, weights=None: _matryoshka(a, p, dims, weights) / len(dims)  # noqa: E731
+    _verdict(ex.check_matryoshka_loss(averaged), False, "do not average")
+    last = lambda a, p, dims, weights=None: _matryoshka(
+        a, p, dims, weights, cut=lambda t, d: t[:, -d:]
+    )  # noqa: E731
+    _verdict(ex.check_matryoshka_loss(last), False, "*first* d numbers")
+    unweighted = lambda a, p, dims, weights=None: _matryoshka(a, p, dims)  # noqa: E731
+    _verdict(ex.check_matryoshka_loss(unweighted), False, "weight")
+    assert ex.check_matryoshka_loss(lambda a, p, dims, weights=None: ...).verdict == (
+        "not attempted yet"
+    )
+    # the reference answer is the library's MNR on each cut, weighted and added (MatryoshkaLoss)
+    anchors, positives = torch.randn(6, 16), torch.randn(6, 16)
+    dims, weights = [16, 8, 4], [1.0, 0.5, 2.0]
+    library = sum(
+        w
+        * MultipleNegativesRankingLoss(None).compute_loss_from_embeddings(
+            [anchors[:, :d], positives[:, :d]], None
+        )
+        for d, w in zip(dims, weights, strict=True)
+    )
+    assert torch.isclose(_matryoshka(anchors, positives, dims, weights), library)
