@@ -30,6 +30,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "04_mnr_loss_and_hard_negatives": ("mnr", "MultipleNegativesRankingLoss, whole or in groups"),
     "06_augmented_sbert": ("augsbert", "Augmented SBERT's teacher: a cross-encoder on gold pairs"),
     "07_tsdae_domain_adaptation": ("tsdae", "TSDAE: DenoisingAutoEncoderLoss and its trainer"),
+    "08_matryoshka_embeddings": ("matryoshka", "MatryoshkaLoss over MNR, at chosen sizes"),
 }
 
 

@@ -684,9 +684,10 @@ def test_matryoshka_loss():
     _verdict(ex.check_matryoshka_loss(_matryoshka), True)
     averaged = lambda a, p, dims, weights=None: _matryoshka(a, p, dims, weights) / len(dims)  # noqa: E731
     _verdict(ex.check_matryoshka_loss(averaged), False, "do not average")
-    last = lambda a, p, dims, weights=None: _matryoshka(
-        a, p, dims, weights, cut=lambda t, d: t[:, -d:]
-    )  # noqa: E731
+
+    def last(a, p, dims, weights=None):  # the last d numbers instead of the first
+        return _matryoshka(a, p, dims, weights, cut=lambda t, d: t[:, -d:])
+
     _verdict(ex.check_matryoshka_loss(last), False, "*first* d numbers")
     unweighted = lambda a, p, dims, weights=None: _matryoshka(a, p, dims)  # noqa: E731
     _verdict(ex.check_matryoshka_loss(unweighted), False, "weight")

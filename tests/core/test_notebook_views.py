@@ -40,7 +40,7 @@ TAUGHT = {
     "08": ("MatryoshkaLoss(", "truncate_dim=", "truncate_embeddings(", "mnr_trainer("),
     "09": (
         "StaticEmbedding(",
-        "MatryoshkaLoss(",
+        "matryoshka_mnr(",
         "distill(",
         "quantize_embeddings(",
         "SentenceTransformerTrainer(",
