@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,10 @@ from sentence_transformers.cross_encoder import (
     CrossEncoderTrainingArguments,
 )
 from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+from sentence_transformers.sentence_transformer.losses import (
+    CachedMultipleNegativesRankingLoss,
+    MultipleNegativesRankingLoss,
+)
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 from transformers import BertConfig, BertModel, TrainerCallback
 
@@ -48,9 +53,11 @@ import embedlab as el
 from embedlab.methods import tsdae
 from embedlab.models import pretrained_model_path, quick_base_path
 from embedlab.profiles import FULL
-from embedlab.recipes.tsdae import tsdae_loss
+from embedlab.recipes.cosine import cosine_trainer
+from embedlab.recipes.mnr import mnr_trainer
+from embedlab.recipes.softmax import softmax_trainer
+from embedlab.recipes.tsdae import tsdae_trainer
 from embedlab.training.recipes import finetune_settings
-from embedlab.training.run import training_arguments
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import load_average, machine  # noqa: E402  (same folder)
@@ -125,28 +132,21 @@ class Cell:
     notebook: str
     batch_size: int
     run_rows: int  # rows of the cell's whole run (its steps = run_rows / batch_size)
-    build: Callable[[int], tuple[Any, Dataset, str]]  # batch -> (model, data, loss name or module)
+    # batch -> (model, data, the notebook's #@save trainer function)
+    build: Callable[[int], tuple[Any, Dataset, Callable[..., SentenceTransformerTrainer]]]
 
 
 def measure_sentence_cell(cell: Cell, steps: int, skip: int) -> dict[str, Any]:
-    model, data, loss = cell.build(cell.batch_size)
-    loss_module = (
-        el.losses.make_loss(loss, model, seed=FULL.seed) if isinstance(loss, str) else loss
-    )
+    model, data, recipe = cell.build(cell.batch_size)
     profile = finetune_settings(FULL) if cell.name == "finetune" else FULL
+    profile = profile.with_changes(batch_size=cell.batch_size)
+    unused = el.evaluation.stsb_evaluator(rows=list(range(8)))  # the recipes want an evaluator
     clock = StepClock()
     with tempfile.TemporaryDirectory(prefix="embedlab-gpu-") as scratch:
-        args = training_arguments(
-            profile,
-            output_dir=scratch,
-            batch_size=cell.batch_size,
-            evaluate=False,
-            max_steps=steps,
-            **el.training.run.loss_defaults(loss if isinstance(loss, str) else None),
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model, args=args, train_dataset=data, loss=loss_module, callbacks=[clock]
-        )
+        trainer = recipe(model, data, profile, unused, output_dir=scratch)
+        trainer.args.max_steps = steps
+        trainer.args.eval_strategy = "no"  # the steps alone
+        trainer.add_callback(clock)
         trainer.train()
     return {"seconds_per_step": clock.seconds_per_step(skip), "steps": len(clock.ends) - 1}
 
@@ -195,29 +195,34 @@ def cells(base: str, nli: Dataset) -> dict[str, Cell]:
 
     def tsdae_build(_batch: int):
         model = sentence_model(base, max_len, pooling=settings["pooling"])
-        return model, tsdae.denoising_pairs(sentences), tsdae_loss(model, FULL.seed)
+        return model, tsdae.denoising_pairs(sentences), tsdae_trainer
 
     def finetune_build(_batch: int):
         model = sentence_model(str(pretrained_model_path()), max_len)
-        return model, triplets, "mnr"
+        return model, triplets, mnr_trainer
 
     table = {
         "softmax": Cell(
-            "softmax", "02", 32, FULL.n_train, lambda b: (base_model(b), pairs, "softmax")
+            "softmax", "02", 32, FULL.n_train, lambda b: (base_model(b), pairs, softmax_trainer)
         ),
         "cosine": Cell(
-            "cosine", "03", 32, FULL.n_train, lambda b: (base_model(b), scored, "cosine")
+            "cosine", "03", 32, FULL.n_train, lambda b: (base_model(b), scored, cosine_trainer)
         ),
-        "mnr": Cell("mnr", "04", 32, book_triplets, lambda b: (base_model(b), triplets, "mnr")),
+        "mnr": Cell(
+            "mnr", "04", 32, book_triplets, lambda b: (base_model(b), triplets, mnr_trainer)
+        ),
     }
     for size in (16, 32, 64, 128, 256):  # notebook 04's batch sweep over the same triplets
-        loss = el.losses.mnr_loss_for_batch(size)
+        # on a GPU, batches above 64 bert-base triplets outgrow a T4's 15 GB as plain MNR:
+        # CachedMNR computes the same loss in mini-batches of 32
+        big = size > 64 and torch.cuda.is_available()
+        loss = CachedMultipleNegativesRankingLoss if big else MultipleNegativesRankingLoss
         table[f"sweep-{size}"] = Cell(
             f"sweep-{size}",
             "04",
             size,
             book_triplets,
-            lambda b, loss=loss: (base_model(b), triplets, loss),
+            lambda b, loss=loss: (base_model(b), triplets, partial(mnr_trainer, loss=loss)),
         )
     table["finetune"] = Cell("finetune", "05", 32, book_triplets, finetune_build)
     table["tsdae"] = Cell(

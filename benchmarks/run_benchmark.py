@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from sentence_transformers import SentenceTransformerTrainer
 from torch.nn import functional as F  # noqa: N812
 
 import embedlab as el
+from embedlab.recipes.mnr import mnr_trainer
 from embedlab.training.ledger import BOOK_SCORES, read_ledger
 from embedlab.training.recipes import RECIPES
-from embedlab.training.run import loss_defaults, training_arguments
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = [
@@ -200,20 +199,17 @@ def bare_loop(profile: el.profiles.Profile, triplets, *, steps: int) -> dict[str
 
 
 def trainer_loop(profile: el.profiles.Profile, triplets, *, steps: int) -> dict[str, float]:
-    """The same training through embedlab's arguments and SentenceTransformerTrainer.
+    """The same training through notebook 04's trainer (its #@save ``mnr_trainer``).
 
     Only ``trainer.train()`` is timed (tokenisation on the fly, sampler, logging, gradient
     clipping, learning-rate schedule included); no evaluation, as in the recipe's first steps.
     """
     model = el.load_base_model(profile)
-    loss = el.losses.make_loss("mnr", model, seed=profile.seed)
     with tempfile.TemporaryDirectory() as scratch:
-        args = training_arguments(
-            profile, output_dir=scratch, evaluate=False, max_steps=steps, **loss_defaults("mnr")
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model, args=args, train_dataset=triplets, loss=loss
-        )
+        unused = el.evaluation.stsb_evaluator(rows=range(8))  # the recipe wants an evaluator
+        trainer = mnr_trainer(model, triplets, profile, unused, output_dir=scratch)
+        trainer.args.max_steps = steps
+        trainer.args.eval_strategy = "no"  # training alone, as the bare loop
         wall0, cpu0 = _clocks()
         trainer.train()
         return _rates(trainer.state.global_step, profile.batch_size, wall0, cpu0)

@@ -3,7 +3,7 @@
 The notebooks hold the lessons; this package holds the plumbing they share, in layers that
 import only downwards:
 
-- core (this folder): profiles, data, models, losses, evaluation, plots, artefacts...;
+- core (this folder): profiles, data, models, evaluation, plots, artefacts...;
 - :mod:`embedlab.methods`: negatives, masked-LM pre-training, Augmented SBERT, TSDAE;
 - :mod:`embedlab.recipes`: the recipes the notebooks write in their ``#@save`` cells;
 - :mod:`embedlab.training`: recording runs, the results ledger and its reference, seeds;
@@ -42,7 +42,7 @@ from .memory import free_memory
 from .models import load_base_model, load_pretrained_model
 from .plots import plot_ledger
 from .training.ledger import ledger_table
-from .training.run import recorded_run, run_recipe
+from .training.run import recorded_run
 from .training.seeds import seed_spread, verdict
 
 __all__ = [
@@ -65,7 +65,6 @@ __all__ = [
     "load_stsb",
     "load_base_model",
     "load_pretrained_model",
-    "run_recipe",
     "recorded_run",
     "free_memory",
     "seed_spread",

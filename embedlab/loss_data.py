@@ -1,11 +1,12 @@
-"""Label and score checks for each loss's training data, before any run starts.
+"""Column, label and score checks for each loss's training data, before any run starts.
 
-:func:`embedlab.training.run.run_recipe` calls :func:`check_loss_data` before its first evaluation, so a
-label the loss cannot take (softmax label 3, a cosine score of 5.0, a string) is one clear
-:class:`~embedlab.errors.InputError` naming the column, the value and the allowed range,
-instead of a deep torch error after minutes of work.
+:class:`embedlab.training.run.recorded_run` calls :func:`check_loss_data` on its trainer's loss
+and training set before the first evaluation, so data the loss cannot read (a pair loss
+without its label column, in-batch negatives with one) or a label the loss cannot take
+(softmax label 3, a cosine score of 5.0, a string) is one clear
+:class:`~embedlab.errors.InputError` naming the column, the value and the allowed range, instead of a deep torch error after minutes of work.
 
->>> check_loss_data("softmax", nli_pairs(mnli))          # labels 0, 1, 2: fine
+>>> check_loss_data(SoftmaxLoss(model, 384, 3), nli_pairs(mnli))   # labels 0, 1, 2: fine
 """
 
 from __future__ import annotations
@@ -84,25 +85,61 @@ def check_scores(
     )
 
 
-def _loss_kind(loss: str | nn.Module) -> tuple[str | None, int]:
-    """(loss name for the checks, number of classes) of a loss name or module."""
-    if isinstance(loss, str):
-        return loss.strip().lower(), 3
+# losses that take every other row's positive (and negative) as this row's negatives
+_IN_BATCH = (
+    st_losses.MultipleNegativesRankingLoss,
+    st_losses.CachedMultipleNegativesRankingLoss,
+    st_losses.GISTEmbedLoss,
+)
+
+
+def _loss_kind(loss: nn.Module) -> tuple[str | None, int]:
+    """(kind of data it reads, number of classes) of a loss module."""
+    if isinstance(loss, st_losses.MatryoshkaLoss):
+        return _loss_kind(loss.loss)
     if isinstance(loss, st_losses.SoftmaxLoss):
         return "softmax", int(loss.num_labels)
     if isinstance(loss, st_losses.CosineSimilarityLoss):
         return "cosine", 0
     if isinstance(loss, st_losses.CoSENTLoss):  # AnglELoss is a CoSENTLoss
         return "cosent", 0
+    if isinstance(loss, _IN_BATCH):
+        return "in-batch", 0
     return None, 0
 
 
-def check_loss_data(loss: str | nn.Module, dataset: Dataset) -> Dataset:
-    """Check the label or score column that ``loss`` reads from ``dataset``; return it, with
-    a class-label column of whole-number floats (``0.0, 1.0, 2.0``) cast to integers."""
-    name, num_labels = _loss_kind(loss)
+def _check_columns(name: str | None, loss: nn.Module, dataset: Dataset) -> str | None:
+    """The label column that ``loss`` reads from ``dataset`` (``None``: none); InputError when
+    a pair loss has no label column, or an in-batch loss has one."""
     names = dataset.column_names
     column = next((c for c in _LABEL_COLUMNS if c in names), None)
+    what = type(loss).__name__
+    wanted = "label" if name == "softmax" else "score"
+    fits = column is not None and (name != "softmax" or column.startswith("label"))
+    if name in ("softmax", *_SCORE_LOSSES) and not (fits and len(names) == 3):
+        raise InputError(
+            f"{what} reads two sentence columns and a {wanted!r} column; the dataset has "
+            f"{names}. Build it with the matching helper (nli_pairs, cosine_pairs) or "
+            "rename/select its columns."
+        )
+    if name == "in-batch" and column is not None:
+        raise InputError(
+            f"{what} reads (anchor, positive[, negative]) texts and no labels, but the dataset "
+            f"has a {column!r} column ({names}): sentence-transformers would pass it as labels. "
+            "Drop it (dataset.remove_columns) or build triplets with el.data.mnr_triplets."
+        )
+    return column
+
+
+def check_loss_data(loss: nn.Module, dataset: Dataset) -> Dataset:
+    """Check the columns ``loss`` reads from ``dataset`` and its labels or scores; return it,
+    with a class-label column of whole-number floats (``0.0, 1.0, 2.0``) cast to integers."""
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
+    if len(dataset) == 0:
+        raise InputError("train_dataset is empty; load some rows first")
+    name, num_labels = _loss_kind(loss)
+    column = _check_columns(name, loss, dataset)
     if name not in ("softmax", *_SCORE_LOSSES) or column is None:
         return dataset
     values = dataset[column]

@@ -1,7 +1,7 @@
 """One check for every training setting, whichever door it comes in by.
 
-A profile's ``with_changes``, a knob panel, the command line and :func:`embedlab.training.run.run_recipe`'s
-overrides all call :func:`check_setting`, so ``batch_size=0`` or ``learning_rate=10`` is the
+A profile's ``with_changes``, a knob panel and the command line's options all call
+:func:`check_setting`, so ``batch_size=0`` or ``learning_rate=10`` is the
 same clear :class:`~embedlab.errors.InputError` everywhere, and NumPy numbers count as numbers.
 
 >>> check_setting("epochs", np.int64(2))
@@ -53,7 +53,6 @@ WHOLE_MAXIMA: dict[str, int] = {
 _LARGEST = 2**31 - 1  # any other whole setting
 _LEARNING_RATE_HINT = "for example 2e-5 for a pretrained model or 1e-4 for the quick base"
 _TEXT_SETTINGS = ("base_model", "pretrained_model")  # a profile's model names
-_SWITCHES = ("no_duplicates", "length_grouped")  # run_recipe's True/False overrides
 # a name in the ledger and in a model's folder name, <notebook>--<recipe>--<profile>--seed<n>:
 # three of them made safe (each up to 9 characters longer), the seed and a save's hidden
 # ".<folder>.partial-<pid>" stay within a file name's 255 bytes
@@ -127,8 +126,6 @@ def check_setting(name: str, value: Any) -> Any:
         )
     if name == "train_splits":
         return _train_splits(value)
-    if name in _SWITCHES and not isinstance(value, bool):
-        raise InputError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
     return value
 
 
@@ -220,5 +217,6 @@ def check_seq_length(max_seq_length: int, positions: int | None, model_name: str
 
 
 def check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`embedlab.training.run.run_recipe`'s overrides checked; ``None`` values dropped (= the profile's)."""
+    """Settings given for one run (the command line's ``max_steps``, ``batch_size``) checked;
+    ``None`` values dropped (= the profile's)."""
     return {key: check_setting(key, value) for key, value in overrides.items() if value is not None}

@@ -63,3 +63,37 @@ def ledger_record(recipe: str = "cosine", seed: int | None = 42, trained: float 
 def make_record():
     """:func:`ledger_record`, for tests that write ledgers."""
     return ledger_record
+
+
+@pytest.fixture()
+def train_recorded(tmp_path):
+    """``train(model, dataset, profile, ...)``: a run the way the notebooks train one, through
+    a notebook's ``#@save`` trainer function (default notebook 04's ``mnr_trainer``) inside
+    ``recorded_run``; returns the run's result."""
+    import embedlab as el
+    from embedlab.evaluation import stsb_evaluator
+    from embedlab.recipes.mnr import mnr_trainer
+
+    def train(
+        model,
+        dataset,
+        profile,
+        *,
+        trainer=mnr_trainer,
+        notebook="t",
+        recipe="r",
+        evaluator=None,
+        max_steps=None,
+        **recorded,
+    ):
+        evaluator = evaluator or stsb_evaluator(rows=list(range(300)))
+        built = trainer(model, dataset, profile, evaluator, output_dir=str(tmp_path / "scratch"))
+        if max_steps is not None:
+            built.args.max_steps = max_steps
+        with el.recorded_run(
+            built, notebook=notebook, recipe=recipe, profile=profile, **recorded
+        ) as run:
+            built.train()
+        return run.result
+
+    return train

@@ -2,13 +2,12 @@
 
 A *recipe spec* names the knobs a learner may turn for one recipe (loss, training pairs,
 epochs, batch size, learning rate, negatives, TSDAE deletion ratio, silver pairing...), the
-bounds that keep a run short on each profile, a cross-knob check, and either a ``build``
-function that turns settings into a :class:`TrainingPlan` or, for a pipeline of several
-steps, a ``run`` function that trains and records by itself. :func:`run_knobs` validates the
-settings, maps a fixed validation set before training, trains with the plan's recipe
-function (a notebook's ``#@save`` cell, :mod:`embedlab.recipes`) inside
-:func:`embedlab.training.run.recorded_run`, or through :func:`embedlab.training.run.run_recipe`
-for a plan without one (so every run lands in the ledger), and maps it again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
+bounds that keep a run short on each profile, a cross-knob check, and a ``build`` function
+that turns settings into a :class:`TrainingPlan`. :func:`run_knobs` validates the settings,
+maps a fixed validation set before training, trains with the plan's recipe function (a
+notebook's ``#@save`` cell, :mod:`embedlab.recipes`) inside
+:class:`embedlab.training.run.recorded_run` (so every run lands in the ledger), and maps it
+again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
 
 This module works on specs; the panels by name (notebooks 02-05's in
 :mod:`embedlab.interactive.recipe_panels`, 06-07's in
@@ -33,7 +32,6 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
-from torch import nn
 from transformers import TrainerCallback
 
 from ..errors import InputError
@@ -42,7 +40,7 @@ from ..methods.augmentation import PAIRING_STRATEGIES
 from ..plots import umap_coordinates
 from ..profiles import Profile
 from ..settings import as_number, check_profile, check_setting, profile_scale
-from ..training.run import RunResult, recorded_run, run_recipe
+from ..training.run import RunResult, recorded_run
 
 __all__ = [
     "Knob",
@@ -200,15 +198,13 @@ class TrainingPlan:
     and the notebook's recipe function that trains them (``trainer``)."""
 
     model: SentenceTransformer  # trained in place
-    loss: str | nn.Module  # a name from embedlab.losses.LOSSES or a loss module
     train_dataset: Dataset  # columns in the order the loss expects
     profile: Profile  # the run's profile (epochs, batch size, warm-up...)
-    overrides: dict[str, Any] = field(default_factory=dict)  # extra run_recipe keywords
+    # a notebook's recipe function (embedlab.recipes): (model, train_dataset, profile,
+    # evaluator) -> SentenceTransformerTrainer with its loss and arguments
+    trainer: Callable[..., SentenceTransformerTrainer]
     extra: dict[str, Any] = field(default_factory=dict)  # extra ledger keys
     target_evaluator: Any = None  # a second evaluation, scored before and after (07's captions)
-    # a notebook's recipe function (embedlab.recipes): (model, train_dataset, profile,
-    # evaluator) -> SentenceTransformerTrainer; when given, it trains instead of run_recipe
-    trainer: Callable[..., SentenceTransformerTrainer] | None = None
 
 
 @dataclass
@@ -223,22 +219,17 @@ class MapSet:
 
 @dataclass(frozen=True)
 class RecipeSpec:
-    """A recipe's knob panel: the knobs, a cross-knob check and how to train with them.
-
-    Give ``build`` (settings, profile -> :class:`TrainingPlan`; :func:`run_knobs` then calls
-    :func:`embedlab.training.run.run_recipe`) or ``run``, for pipelines of several steps (Augmented SBERT,
-    TSDAE then supervised): ``run(settings, profile, *, notebook, recipe, callbacks,
-    evaluator, extra) -> RunResult``, which must record its final run through ``run_recipe``
-    with ``notebook``, ``recipe``, ``callbacks``, ``evaluator`` and ``extra`` passed on.
-    """
+    """A recipe's knob panel: the knobs, a cross-knob check and how to train with them:
+    ``build`` (settings, profile -> :class:`TrainingPlan`), whose recipe function
+    :func:`run_knobs` trains; a pipeline of several steps (Augmented SBERT's teacher and
+    silver pairs) runs its first steps in ``build``."""
 
     name: str  # registry key, e.g. "softmax"
     notebook: str  # the notebook that teaches it (ledger's notebook field)
     title: str  # one line shown at the top of the panel
     knobs: tuple[Knob, ...]  # the knobs shown, in order
     ledger_name: Callable[[dict[str, Any]], str]  # settings -> ledger recipe name
-    build: Callable[[dict[str, Any], Profile], TrainingPlan] | None = None  # settings -> plan
-    run: Callable[..., RunResult] | None = None  # or: trains and records by itself
+    build: Callable[[dict[str, Any], Profile], TrainingPlan]  # settings -> plan
     check: Callable[[dict[str, Any], Profile], None] | None = None  # raise InputError
     map_set: Callable[[Profile, int], MapSet] | None = None  # what to map before/after
 
@@ -310,8 +301,8 @@ class StepProgress(TrainerCallback):
 
 def check_spec(spec: RecipeSpec) -> RecipeSpec:
     """``spec`` if its knobs and functions are well formed; raise :class:`InputError` if not."""
-    if (spec.build is None) == (spec.run is None):
-        raise InputError(f"knob panel {spec.name!r} needs exactly one of build= or run=")
+    if not callable(spec.build):
+        raise InputError(f"knob panel {spec.name!r} needs build=, a function settings -> plan")
     for knob in spec.knobs:
         if knob.kind not in ("int", "float", "choice"):
             raise InputError(f"knob {knob.name!r} has kind {knob.kind!r}; use int, float, choice")
@@ -457,42 +448,20 @@ def run_knobs(
     n_map = min(300, profile.umap_points) if map_points is None else map_points
     map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
     callbacks = [*([StepProgress(progress)] if progress else []), *callbacks]
-    maps, notes = {}, {}
+    maps = {}
     extra = {"source": "knob panel", "settings": checked}
-    if spec.run is not None:
-        result = spec.run(
-            checked,
-            profile,
-            notebook=notebook or spec.notebook,
-            recipe=spec.ledger_name(checked),
-            callbacks=callbacks,
-            evaluator=evaluator,
-            extra=extra,
-        )
-    else:
-        plan = spec.build(checked, profile)
-        notes = plan.extra
-        if map_set is not None:
-            maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
-        run = {
-            "notebook": notebook or spec.notebook,
-            "recipe": spec.ledger_name(checked),
-            "model": plan.model,
-            "train_dataset": plan.train_dataset,
-            "profile": plan.profile,
-            "extra": {**extra, **plan.extra},
-            "evaluator": evaluator,
-            "callbacks": callbacks,
-        }
-        if plan.trainer is None:
-            target = (
-                {} if plan.target_evaluator is None else {"target_evaluator": plan.target_evaluator}
-            )
-            result = run_recipe(loss=plan.loss, **run, **target, **plan.overrides)
-        else:  # the notebook's own recipe function
-            result = _train_with_recipe(
-                trainer=plan.trainer, target_evaluator=plan.target_evaluator, **run
-            )
+    plan = spec.build(checked, profile)
+    notes = plan.extra
+    if map_set is not None:
+        maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
+    result = _train_with_recipe(
+        notebook=notebook or spec.notebook,
+        recipe=spec.ledger_name(checked),
+        plan=plan,
+        extra={**extra, **plan.extra},
+        evaluator=evaluator,
+        callbacks=callbacks,
+    )
     if map_set is not None and result.model is not None:
         maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
     return PanelOutcome(
@@ -504,26 +473,24 @@ def _train_with_recipe(
     *,
     notebook: str,
     recipe: str,
-    model: SentenceTransformer,
-    train_dataset: Dataset,
-    profile: Profile,
+    plan: TrainingPlan,
     extra: dict[str, Any],
     evaluator=None,
     callbacks: Sequence[TrainerCallback] = (),
-    trainer: Callable[..., SentenceTransformerTrainer],
-    target_evaluator=None,
 ) -> RunResult:
-    """Train with a notebook's recipe function, recorded as the notebook records its cells."""
-    built = trainer(model, train_dataset, profile, evaluator or stsb_evaluator())
+    """Train with the plan's recipe function, recorded as the notebook records its cells."""
+    trainer = plan.trainer(
+        plan.model, plan.train_dataset, plan.profile, evaluator or stsb_evaluator()
+    )
     for callback in callbacks:
-        built.add_callback(callback)
+        trainer.add_callback(callback)
     with recorded_run(
-        built,
+        trainer,
         notebook=notebook,
         recipe=recipe,
-        profile=profile,
-        target_evaluator=target_evaluator,
+        profile=plan.profile,
+        target_evaluator=plan.target_evaluator,
         extra=extra,
     ) as run:
-        built.train()
+        trainer.train()
     return run.result

@@ -81,7 +81,6 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     report = aug.classification_report(cross_encoder, held_back)
     return TrainingPlan(
         model=load_base_model(profile),
-        loss=loss,
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         trainer=mnr_trainer if loss == "mnr" else cosine_trainer,  # notebook 06's choice
@@ -106,7 +105,6 @@ def tsdae_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     model = load_base_model(profile, pooling=settings["pooling"])
     return TrainingPlan(
         model=model,
-        loss="tsdae",
         train_dataset=train_dataset,
         profile=panel_profile(settings, len(train_dataset), profile),
         trainer=tsdae_trainer,  # notebook 07's recipe

@@ -222,7 +222,6 @@ def _plan(settings: dict[str, Any], profile: Profile, *, pretrained: bool) -> Tr
     recipe_rows = _recipe_rows(loss, negatives, profile, pretrained=pretrained)
     return TrainingPlan(
         model=model,
-        loss=loss,
         train_dataset=train_dataset,
         profile=panel_profile(
             settings, len(train_dataset), recipe_profile, recipe_rows=recipe_rows

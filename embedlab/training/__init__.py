@@ -1,4 +1,4 @@
-"""Training runs and their records: run a recipe, the book's recipes, the ledger, seeds, CLI."""
+"""Training runs and their records: a recorded run, the book's recipes, the ledger, seeds."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from .run import (
     record_cross_encoder,
     record_evaluation,
     recorded_run,
-    run_recipe,
-    train_model,
 )
 from .seeds import SEEDS, live_seeds, seed_spread, spread, verdict
 
@@ -49,8 +47,6 @@ __all__ = [
     "record_cross_encoder",
     "record_evaluation",
     "recorded_run",
-    "run_recipe",
-    "train_model",
     "SEEDS",
     "check_live",
     "live_seeds",

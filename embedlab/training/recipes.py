@@ -1,9 +1,10 @@
 """The suite's training recipes as data, and one call that runs any of them.
 
-Notebooks build each recipe step by step once, for teaching; these definitions do the same
-through the same package code, so that a later notebook, the command line
-(``python -m embedlab_tools.train``) or the benchmark can re-create a result without copying
-cells. The book's recipes come first; the suite adds a few *beyond the book* that aim to beat
+Notebooks build each recipe step by step once, for teaching, and mark the cells that write its
+loss, arguments and trainer ``#@save`` (:mod:`embedlab.recipes`). A :class:`Recipe` here names
+that trainer function with the model, data and settings the notebook gives it, so that a later
+notebook, the command line (``embedlab-train``) or the benchmark re-creates a result through
+the notebook's own code, inside :class:`~embedlab.training.run.recorded_run`. The book's recipes come first; the suite adds a few *beyond the book* that aim to beat
 its scores with what the library offers today (mined hard negatives, larger batches through
 the cached MNR loss, GISTEmbed with a guide model).
 
@@ -14,23 +15,31 @@ the cached MNR loss, GISTEmbed with a guide model).
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from datasets import Dataset
-from sentence_transformers import SentenceTransformer, SentenceTransformerTrainingArguments
+from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
+from sentence_transformers.sentence_transformer import losses
+from torch import nn
 
 from ..data import cosine_pairs, load_training_nli, mnr_triplets, nli_pairs
 from ..errors import InputError
+from ..evaluation import stsb_evaluator
 from ..methods.negatives import mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import PROFILES, Profile
+from ..recipes.cosine import cosine_trainer
+from ..recipes.mnr import mnr_trainer
+from ..recipes.softmax import softmax_trainer
 from ..settings import profile_scale
-from .distributed import init_distributed, main_process_first
+from .distributed import init_distributed, local_device, main_process_first, world_size
 from .ledger import latest_run
 from .reference import reference_records
-from .run import RunResult, loss_defaults, run_recipe, training_arguments
+from .run import RunResult, recorded_run
 
 __all__ = [
     "Recipe",
@@ -38,7 +47,6 @@ __all__ = [
     "BOOK_RECIPES",
     "get_recipe",
     "finetune_settings",
-    "recipe_arguments",
     "run_book_recipe",
     "ensure_recorded",
 ]
@@ -75,13 +83,42 @@ def _mined_triplets(mnli: Dataset, profile: Profile) -> Dataset:
     return mined_negatives(pairs, judge)
 
 
+def _in_batch(loss_class: type[nn.Module]) -> Callable[[SentenceTransformer], nn.Module]:
+    """``loss_class(model)``; under a launcher it also takes the other processes' batches as
+    negatives (``gather_across_devices``)."""
+
+    def build(model: SentenceTransformer) -> nn.Module:
+        return loss_class(model, gather_across_devices=world_size() > 1)
+
+    build.__name__ = loss_class.__name__
+    return build
+
+
+def _gist(model: SentenceTransformer) -> nn.Module:
+    """GISTEmbed: MNR whose guide, all-MiniLM-L6-v2, vetoes in-batch negatives it finds too
+    close to the anchor (likely false negatives)."""
+    guide = load_pretrained_model(max_seq_length=model.max_seq_length, device=str(model.device))
+    return losses.GISTEmbedLoss(model, guide, gather_across_devices=world_size() > 1)
+
+
+# notebook 04's trainer with MNR (the book's), cached MNR (larger batches) or GISTEmbed
+_MNR = functools.partial(mnr_trainer, loss=_in_batch(losses.MultipleNegativesRankingLoss))
+_CACHED_MNR = functools.partial(
+    mnr_trainer, loss=_in_batch(losses.CachedMultipleNegativesRankingLoss)
+)
+_GIST = functools.partial(mnr_trainer, loss=_gist)
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One recipe of the suite: the model it starts from, its data, its loss, its settings."""
 
     name: str  # the ledger's name, e.g. "mnr-soft"
     notebook: str  # the notebook that teaches it; "beyond-the-book" for the suite's additions
-    loss: str  # a name in embedlab.losses.LOSSES
+    # the notebook's #@save function: (model, train_dataset, profile, evaluator, output_dir=)
+    # -> a SentenceTransformerTrainer with its loss and arguments
+    trainer: Callable[..., SentenceTransformerTrainer]
+    loss: str  # the loss it trains with, as the command line lists it
     build: Callable[[Dataset, Profile], Dataset]  # MNLI train rows -> training set for the loss
     start: str = "base"  # "base": profile.base_model; "pretrained": profile.pretrained_model
     batch_size: int | None = None  # None: the profile's (book: 32)
@@ -140,11 +177,22 @@ class Recipe:
 
 
 def _beyond_mnr_soft(
-    name: str, loss: str, build: Callable[[Dataset, Profile], Dataset], **settings: Any
+    name: str,
+    trainer: Callable[..., SentenceTransformerTrainer],
+    loss: str,
+    build: Callable[[Dataset, Profile], Dataset],
+    **settings: Any,
 ) -> Recipe:
     """A recipe beyond the book that changes one thing of the book's mnr-soft."""
     return Recipe(
-        name, BEYOND_THE_BOOK, loss, build, beyond_book=True, baseline="mnr-soft", **settings
+        name,
+        BEYOND_THE_BOOK,
+        trainer,
+        loss,
+        build,
+        beyond_book=True,
+        baseline="mnr-soft",
+        **settings,
     )
 
 
@@ -156,36 +204,47 @@ LOSS_COMPARISON = {"quick": {"n_train": 19_832, "learning_rate": 2e-4, "head_lea
 
 _SUITE = [
     # the book's recipes, from bert-base-uncased (quick: embedlab's masked-LM base)
-    Recipe("softmax", "02_softmax_loss", "softmax", _softmax_pairs, scale_changes=LOSS_COMPARISON),
+    Recipe(
+        "softmax",
+        "02_softmax_loss",
+        softmax_trainer,
+        "SoftmaxLoss",
+        _softmax_pairs,
+        scale_changes=LOSS_COMPARISON,
+    ),
     Recipe(
         "cosine",
         "03_cosine_similarity_loss",
-        "cosine",
+        cosine_trainer,
+        "CosineSimilarityLoss",
         _cosine_pairs,
         scale_changes=LOSS_COMPARISON,
     ),
     Recipe(
         "cosent",
         "03_cosine_similarity_loss",
-        "cosent",
+        functools.partial(cosine_trainer, loss=losses.CoSENTLoss),
+        "CoSENTLoss",
         _cosine_pairs,
         scale_changes=LOSS_COMPARISON,
     ),
-    Recipe("mnr-soft", "04_mnr_loss_and_hard_negatives", "mnr", _soft_triplets),
+    Recipe("mnr-soft", "04_mnr_loss_and_hard_negatives", _MNR, "MNR", _soft_triplets),
     # the book's fine-tuning of all-MiniLM-L6-v2 (notebook 05: 640 triplets in the quick profile)
     Recipe(
         "finetune-mnr",
         "05_finetuning_pretrained",
-        "mnr",
+        _MNR,
+        "MNR",
         _soft_triplets,
         start="pretrained",
         finetune=True,
         quick_rows=640,
     ),
     # beyond the book: each changes one thing of mnr-soft
-    _beyond_mnr_soft("mnr-mined", "mnr", _mined_triplets),  # semi-hard mined negatives
-    _beyond_mnr_soft("cached-mnr", "cached-mnr", _soft_triplets, batch_size=128),  # 4x the batch
-    _beyond_mnr_soft("gist", "gist", _soft_triplets),  # a guide model vetoes false negatives
+    _beyond_mnr_soft("mnr-mined", _MNR, "MNR", _mined_triplets),  # semi-hard mined negatives
+    # 4x the batch, in mini-batches of 32
+    _beyond_mnr_soft("cached-mnr", _CACHED_MNR, "CachedMNR", _soft_triplets, batch_size=128),
+    _beyond_mnr_soft("gist", _GIST, "GISTEmbed", _soft_triplets),  # a guide vetoes false negatives
 ]
 RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in _SUITE}
 BOOK_RECIPES: dict[str, Recipe] = {n: r for n, r in RECIPES.items() if not r.beyond_book}
@@ -198,40 +257,46 @@ def get_recipe(name: str) -> Recipe:
     return RECIPES[name]
 
 
-def recipe_arguments(
-    recipe: str, profile: Profile, *, output_dir: str, **overrides: Any
-) -> SentenceTransformerTrainingArguments:
-    """The trainer's arguments that :func:`run_book_recipe` trains ``recipe`` with (no training)."""
-    chosen = get_recipe(recipe)
-    return training_arguments(
-        chosen.settings(profile),
-        output_dir=output_dir,
-        **{**loss_defaults(chosen.loss), **overrides},
-    )
+def run_book_recipe(
+    recipe: str,
+    profile: Profile,
+    *,
+    max_steps: int | None = None,
+    batch_size: int | None = None,
+    evaluator=None,
+    extra: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Train ``recipe`` (any of :data:`RECIPES`) under ``profile`` with its notebook's trainer
+    function, inside :class:`~embedlab.training.run.recorded_run`; return the run's result.
 
-
-def run_book_recipe(recipe: str, profile: Profile, **overrides: Any) -> RunResult:
-    """Train ``recipe`` (any of :data:`RECIPES`) under ``profile`` and record it.
-
-    ``overrides`` go to :func:`embedlab.training.run.run_recipe` (``max_steps``, ``evaluator``...).
+    ``max_steps`` stops early, ``batch_size`` replaces the recipe's, ``evaluator`` replaces
+    STS-B validation (e.g. its first rows), ``extra`` adds ledger keys. Under a launcher
+    (``torchrun``) every process trains its share and the main process records.
     """
     chosen = get_recipe(recipe)
     settings = chosen.settings(profile)
-    extra = {"beyond_book": chosen.beyond_book, **overrides.pop("extra", {})}
+    if batch_size is not None:
+        settings = settings.with_changes(batch_size=batch_size)
     init_distributed()
     with main_process_first():  # under a launcher: the main process fills the caches first
         model = chosen.load_model(settings)
         train_dataset = chosen.training_set(profile)
-    return run_recipe(
-        notebook=chosen.notebook,
-        recipe=chosen.name,
-        model=model,
-        loss=chosen.loss,
-        train_dataset=train_dataset,
-        profile=settings,
-        extra=extra,
-        **overrides,
-    )
+    if world_size() > 1:
+        model.to(local_device())  # before the loss is built (GISTEmbed's guide follows it)
+    with tempfile.TemporaryDirectory(prefix="embedlab-trainer-") as scratch:
+        trainer = chosen.trainer(
+            model, train_dataset, settings, evaluator or stsb_evaluator(), output_dir=scratch
+        )
+        if max_steps is not None:
+            trainer.args.max_steps = max_steps
+        # several processes: drop the last, uneven round of batches, which would stall the rest
+        trainer.args.dataloader_drop_last = world_size() > 1
+        extra = {"beyond_book": chosen.beyond_book, **(extra or {})}
+        with recorded_run(
+            trainer, notebook=chosen.notebook, recipe=chosen.name, profile=settings, extra=extra
+        ) as run:
+            trainer.train()
+    return run.result
 
 
 def ensure_recorded(recipe: str, profile: Profile) -> dict[str, Any]:

@@ -1,21 +1,22 @@
-"""Training a SentenceTransformer under a profile, and recording the run in the ledger.
+"""Recording a training run in the ledger: the scores before and after, the time, the model.
 
-:func:`run_recipe` is what a notebook calls: it scores the untrained model on STS-B,
-trains with ``SentenceTransformerTrainer`` (evaluating on STS-B during training), scores the
-trained model, saves it in the runs folder, appends a ledger record and frees memory.
+A notebook builds its loss, evaluator, arguments and trainer itself, in plain
+sentence-transformers code (its ``#@save`` recipe cells, :mod:`embedlab.recipes`), and trains
+inside :class:`recorded_run`, which checks the run's inputs first, scores the untrained model,
+measures time and peak memory, scores the trained one, saves it in the runs folder and appends
+a ledger record:
 
->>> result = run_recipe(notebook="02_softmax_loss", recipe="softmax", model=model,
-...                     loss="softmax", train_dataset=nli_pairs(mnli), profile=profile)
->>> result.untrained["spearman_cosine"], result.trained["spearman_cosine"]
+>>> trainer = softmax_trainer(model, nli_pairs(mnli), profile, stsb_evaluator())
+>>> with recorded_run(trainer, notebook="02_softmax_loss", recipe="softmax",
+...                   profile=profile) as run:
+...     trainer.train()
+>>> run.result.untrained["spearman_cosine"], run.result.trained["spearman_cosine"]
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Mapping
@@ -24,21 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from datasets import Dataset
 from sentence_transformers import (
     SentenceTransformer,
     SentenceTransformerTrainer,
     SentenceTransformerTrainingArguments,
 )
-from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
-from sentence_transformers.sentence_transformer.losses import SoftmaxLoss
 from sentence_transformers.util.distributed import distributed_evaluation
 from torch import nn
-from transformers import TrainerCallback, set_seed
 
 from ..artefacts import distinct_name, space_needed, write_folder
-from ..batching import length_grouped_sampler
 from ..errors import InputError
 from ..evaluation import (
     SCORE_KEYS,
@@ -50,59 +46,33 @@ from ..evaluation import (
     stsb_evaluator,
 )
 from ..loss_data import check_loss_data
-from ..losses import IN_BATCH_NEGATIVE_LOSSES, LOSS_COLUMNS, LOSSES, make_loss
 from ..memory import PeakMemory, free_memory
 from ..models import STANDIN_NAME, max_positions
-from ..profiles import STANDIN, Profile, device_name, precision
-from ..settings import NAME_LIMIT, check_overrides, check_profile, check_seq_length
-from .distributed import (
-    ddp_backend,
-    init_distributed,
-    is_main_process,
-    local_device,
-    wait_for_everyone,
-    world_size,
-)
+from ..profiles import STANDIN, Profile, device_name
+from ..settings import NAME_LIMIT, check_profile, check_seq_length
+from .distributed import is_main_process, wait_for_everyone, world_size
 from .ledger import check_runs_dir, record_run
 from .ledger_schema import RECORD_KEYS, field_problems
 from .progress import use_progress_line
 
 __all__ = [
-    "record_evaluation",
     "RunResult",
-    "PeakMemory",
-    "training_arguments",
-    "loss_defaults",
-    "train_model",
-    "run_recipe",
     "recorded_run",
-    "free_memory",
+    "record_evaluation",
     "record_cross_encoder",
+    "model_folder",
     "target_scores",
-    "TRAINING_OVERRIDES",
-    "RUN_OVERRIDES",
-    "check_override_names",
     "check_run_inputs",
+    "PeakMemory",
+    "free_memory",
 ]
 
 log = logging.getLogger(__name__)
 
-# what train_model's overrides may change (training_arguments' settings)
-TRAINING_OVERRIDES = (
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "head_learning_rate",
-    "max_steps",
-    "no_duplicates",
-    "length_grouped",
-)
-# ... and run_recipe's, which also hands the trainer its callbacks and scratch folder
-RUN_OVERRIDES = (*TRAINING_OVERRIDES, "callbacks", "output_dir")
 # ledger keys a run fills itself: ``extra`` may not set them ...
 _RUN_FIELDS = frozenset({*RECORD_KEYS, "learning_rate_mapping"})
-# ... except the scores on a target domain, which a notebook's own trainer (recorded_run)
-# measures and passes in extra; run_recipe fills them only when given a target_evaluator
+# ... except the scores on a target domain, which a caller may measure itself and pass in
+# extra; recorded_run fills them only when given a target_evaluator
 TARGET_FIELDS = frozenset({"untrained_target", "trained_target"})
 
 
@@ -124,112 +94,6 @@ class RunResult:
     def improvement(self) -> float:
         """Trained minus untrained Spearman."""
         return round(self.trained["spearman_cosine"] - self.untrained["spearman_cosine"], 4)
-
-
-def training_arguments(
-    profile: Profile,
-    *,
-    output_dir: str,
-    epochs: int | None = None,
-    batch_size: int | None = None,
-    learning_rate: float | None = None,
-    no_duplicates: bool = False,
-    evaluate: bool = True,
-    max_steps: int = -1,
-    length_grouped: bool = True,
-    head_learning_rate: float | None = None,
-) -> SentenceTransformerTrainingArguments:
-    """The trainer's arguments for ``profile``; keyword arguments override the profile.
-
-    Mixed precision is switched on only where the device supports it; evaluation runs every
-    ``profile.eval_steps`` steps (``eval_strategy="steps"``, which the book's code forgot).
-    Under a launcher (``torchrun``, ``accelerate launch``) every process takes
-    ``batch_size`` pairs a step; without CUDA the processes use the gloo backend, and the
-    last, incomplete round of batches is dropped so that every process takes the same steps.
-    ``head_learning_rate`` gives a loss's own ``classifier`` (SoftmaxLoss's) its own rate.
-    """
-    mixed = precision()
-    processes = world_size()
-    chosen = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
-    given = check_overrides({**chosen, "max_steps": max_steps})  # None: the profile's
-    epochs, batch_size, learning_rate, max_steps = (
-        given.get(key, getattr(profile, key, -1))
-        for key in ("epochs", "batch_size", "learning_rate", "max_steps")
-    )
-    return SentenceTransformerTrainingArguments(
-        output_dir=output_dir,
-        num_train_epochs=epochs,
-        max_steps=max_steps,
-        per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=batch_size,
-        learning_rate=learning_rate,
-        # the parameters whose names start "classifier." (SoftmaxLoss's head) learn at their own rate
-        learning_rate_mapping={r"^classifier\.": head_learning_rate} if head_learning_rate else {},
-        warmup_steps=profile.warmup_steps,
-        fp16=mixed == "fp16",
-        bf16=mixed == "bf16",
-        batch_sampler=(
-            # batches of similar length, less padding (accelerate shards them under a launcher)
-            length_grouped_sampler(no_duplicates)
-            if length_grouped
-            else BatchSamplers.NO_DUPLICATES
-            if no_duplicates
-            else BatchSamplers.BATCH_SAMPLER
-        ),
-        eval_strategy="steps" if evaluate else "no",
-        eval_steps=profile.eval_steps,
-        logging_steps=max(1, profile.eval_steps // 4),
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=False,  # a progress bar even when library logging is quiet
-        optim="adamw_torch_fused",  # one fused kernel: 6x faster optimiser steps on a CPU
-        seed=profile.seed,
-        data_seed=profile.seed,
-        dataloader_drop_last=processes > 1,  # uneven last batches would stall the other processes
-        dataloader_pin_memory=device_name() == "cuda",
-        use_cpu=device_name() == "cpu",  # also what makes several CPU processes train as one
-        ddp_backend=ddp_backend(),
-    )
-
-
-def loss_defaults(loss_name: str | None) -> dict[str, Any]:
-    """Settings a loss needs from :func:`training_arguments`: in-batch negatives want batches
-    without duplicate texts (a duplicate would be a false negative)."""
-    return {"no_duplicates": loss_name in IN_BATCH_NEGATIVE_LOSSES}
-
-
-def check_override_names(
-    overrides: Mapping[str, Any], where: str, known: tuple[str, ...] = RUN_OVERRIDES
-) -> None:
-    """Refuse override names ``where`` does not take (a typo such as ``learning_rte``),
-    naming the closest known one and listing them all."""
-    unknown = sorted(set(overrides) - set(known), key=str)
-    if not unknown:
-        return
-    hints = [
-        f"{name!r}: did you mean {close[0]!r}?"
-        for name in unknown
-        if (close := difflib.get_close_matches(str(name), known, n=1))
-    ]
-    raise InputError(
-        f"{where} got unknown override(s) {unknown}"
-        + (f" ({'; '.join(hints)})" if hints else "")
-        + f"; the known overrides are {list(known)}. Other settings go through the profile: "
-        "profile.with_changes(...). Nothing was trained."
-    )
-
-
-def _check_loss(loss: Any) -> None:
-    """A loss name of :data:`embedlab.losses.LOSSES` or a loss module; else InputError."""
-    if isinstance(loss, nn.Module):
-        return
-    if isinstance(loss, str) and loss.strip().lower() in LOSSES:
-        return
-    shown = f"{type(loss).__name__} {str(loss)[:40]!r}"
-    raise InputError(
-        f"unknown loss {shown}; the loss must be a loss name, one of {sorted(LOSSES)}, or a "
-        "loss module such as el.losses.make_loss('mnr', model)"
-    )
 
 
 def check_run_inputs(
@@ -339,78 +203,10 @@ def _warn_if_standin(profile: Profile, model: SentenceTransformer) -> None:
         )
 
 
-def _check_dataset(loss_name: str | None, dataset: Dataset, loss: str | nn.Module) -> Dataset:
-    """``dataset`` checked for ``loss`` (columns, labels, scores); whole-number float labels
-    (``1.0``) come back as integers."""
-    if not isinstance(dataset, Dataset):
-        raise InputError(f"train_dataset must be a datasets.Dataset, not {type(dataset).__name__}")
-    if len(dataset) == 0:
-        raise InputError("train_dataset is empty; load some rows first")
-    if loss_name in LOSS_COLUMNS:
-        wanted = LOSS_COLUMNS[loss_name]
-        if tuple(dataset.column_names[: len(wanted)]) != wanted:
-            raise InputError(
-                f"loss {loss_name!r} expects columns {list(wanted)} first, in that order; "
-                f"the dataset has {dataset.column_names}. Build it with the matching helper "
-                "(nli_pairs, cosine_pairs, mnr_triplets) or rename/select its columns."
-            )
-    return check_loss_data(loss, dataset)  # labels and scores in the loss's range
-
-
-def train_model(
-    model: SentenceTransformer,
-    loss: nn.Module,
-    train_dataset: Dataset,
-    profile: Profile,
-    *,
-    evaluator=None,
-    output_dir: str | None = None,
-    callbacks: list[TrainerCallback] | None = None,
-    **overrides: Any,
-) -> tuple[float, float, int, list[dict[str, Any]]]:
-    """Train ``model`` in place; return (seconds, peak_memory_mb, steps, log history).
-
-    ``overrides`` go to :func:`training_arguments` (epochs, batch_size, learning_rate,
-    no_duplicates, max_steps); ``callbacks`` go to the trainer (e.g. a widget's progress bar).
-    """
-    check_profile(profile, "train_model")
-    check_override_names(overrides, "train_model", TRAINING_OVERRIDES)
-    check_evaluator(evaluator, "evaluator")
-    set_seed(profile.seed)
-    if not model.model_card_data.widget:  # skip the model card's slow widget-example search
-        first = train_dataset[0][train_dataset.column_names[0]]
-        model.model_card_data.widget = [{"text": str(first)}]
-    scratch = output_dir or tempfile.mkdtemp(prefix="embedlab-trainer-")
-    try:
-        args = training_arguments(
-            profile, output_dir=scratch, evaluate=evaluator is not None, **overrides
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model,
-            args=args,
-            train_dataset=train_dataset,
-            loss=loss,
-            evaluator=evaluator,
-            callbacks=callbacks,
-        )
-        use_progress_line(trainer)  # in a notebook: one line, not the trainer's table
-        with PeakMemory() as peak:
-            start = time.perf_counter()
-            trainer.train()
-            seconds = time.perf_counter() - start
-        steps, history = trainer.state.global_step, list(trainer.state.log_history)
-        del trainer
-    finally:  # a failed run leaves no scratch folder behind
-        if output_dir is None:
-            shutil.rmtree(scratch, ignore_errors=True)
-    free_memory()
-    return seconds, peak.mb, steps, history
-
-
 def model_folder(
     notebook: str, recipe: str, profile: Profile, model: SentenceTransformer | None = None
 ) -> Path:
-    """Where :func:`run_recipe` saves: ``<runs>/models/<notebook>--<recipe>--<profile>--seed<n>``.
+    """Where :class:`recorded_run` saves: ``<runs>/models/<notebook>--<recipe>--<profile>--seed<n>``.
 
     Each name becomes a safe folder name (``"../../x"`` -> ``"x~<hash>"``, see
     :func:`embedlab.artefacts.distinct_name`), so a model never lands outside ``models/`` and
@@ -425,122 +221,6 @@ def model_folder(
             "the model of %r / %r is saved as %s (a safe folder name)", notebook, recipe, name
         )
     return root / "models" / name
-
-
-def run_recipe(
-    *,
-    notebook: str,
-    recipe: str,
-    model: SentenceTransformer,
-    loss: str | nn.Module,
-    train_dataset: Dataset,
-    profile: Profile,
-    evaluator=None,
-    target_evaluator=None,
-    extra: dict[str, Any] | None = None,
-    **overrides: Any,
-) -> RunResult:
-    """Score, train, score again, save and record one recipe; return its :class:`RunResult`.
-
-    Args:
-        notebook: the notebook's name, e.g. ``"02_softmax_loss"`` (ledger and folder name).
-        recipe: the ledger's recipe name, e.g. ``"softmax"``.
-        model: the model to train (trained in place).
-        loss: a loss name from :data:`embedlab.losses.LOSSES` or a loss module.
-        train_dataset: columns in the order the loss expects.
-        profile: settings; ``overrides`` change epochs, batch_size, learning_rate,
-            no_duplicates or max_steps for this run only, or pass ``callbacks`` to the trainer.
-        evaluator: defaults to STS-B validation.
-        target_evaluator: a second evaluation (e.g. a target domain, or pair classification),
-            scored before and after training and recorded as ``untrained_target`` /
-            ``trained_target`` (:func:`target_scores`: Spearman and Pearson for an STS
-            evaluator, its cosine metrics such as ``cosine_ap`` for another).
-        extra: more keys for the ledger record.
-
-    Launched several times over (``torchrun``, ``accelerate launch``), it trains data-parallel;
-    the in-batch-negative losses then gather negatives from every process, and only the main
-    process saves and records the run (the others return a result with empty scores and
-    record).
-    """
-    # every input is checked before any work, by the rules the record is written under
-    extra = check_run_inputs(
-        notebook=notebook,
-        recipe=recipe,
-        profile=profile,
-        model=model,
-        extra=extra,
-        where="run_recipe",
-        allowed=frozenset() if target_evaluator is not None else TARGET_FIELDS,
-    )
-    _check_model(model, "run_recipe")
-    check_override_names(overrides, "run_recipe")
-    overrides = check_overrides(overrides)  # the same checks as a profile's settings
-    _check_loss(loss)
-    check_evaluator(evaluator, "evaluator")
-    check_evaluator(target_evaluator, "target_evaluator")
-    loss_name = loss if isinstance(loss, str) else None
-    train_dataset = _check_dataset(loss_name, train_dataset, loss)
-    _warn_if_standin(profile, model)
-    model_dir = model_folder(notebook, recipe, profile, model)  # checks the runs folder first
-    init_distributed()
-    processes = world_size()
-    if processes > 1:
-        model.to(local_device())
-    loss_module = (
-        make_loss(loss, model, seed=profile.seed, gather_across_devices=processes > 1)
-        if isinstance(loss, str)
-        else loss
-    )
-    overrides = {**loss_defaults(loss_name), **overrides}
-    if isinstance(loss_module, SoftmaxLoss):  # a new classifier head: the profile's own rate
-        overrides.setdefault("head_learning_rate", profile.head_learning_rate)
-        extra = {
-            **extra,
-            "learning_rate_mapping": {r"^classifier\.": overrides["head_learning_rate"]},
-        }
-    evaluator = evaluator or stsb_evaluator()
-    untrained = _scores_before(model, evaluator)
-    target = {}
-    if target_evaluator is not None:
-        target["untrained_target"] = (
-            _scores_before(model, target_evaluator)
-            if isinstance(target_evaluator, EmbeddingSimilarityEvaluator)
-            else _target_before(model, target_evaluator)
-        )
-    seconds, peak_mb, steps, history = train_model(
-        model, loss_module, train_dataset, profile, evaluator=evaluator, **overrides
-    )
-    trained = _scores_at_end(history, steps, evaluator) or _evaluate_shared(model, evaluator)
-    if target_evaluator is not None:
-        target["trained_target"] = _evaluate_shared(model, target_evaluator, pick=target_scores)
-    result = RunResult(
-        recipe=recipe,
-        untrained=untrained,
-        trained=trained,
-        seconds=round(seconds, 1),
-        peak_memory_mb=round(peak_mb, 1),
-        steps=steps,
-        model_path=str(model_dir),
-        history=history,
-        model=model,
-    )
-    if not is_main_process():
-        wait_for_everyone()  # until the main process has saved and recorded
-        return result  # empty record: only the main process records
-    _save_and_record(
-        result,
-        notebook=notebook,
-        profile=profile,
-        n_train=len(train_dataset),
-        epochs=overrides.get("epochs") or profile.epochs,
-        batch_size=overrides.get("batch_size") or profile.batch_size,
-        learning_rate=overrides.get("learning_rate") or profile.learning_rate,
-        world_size=processes,
-        **target,
-        **extra,
-    )
-    wait_for_everyone()
-    return result
 
 
 def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fields: Any) -> None:
@@ -577,12 +257,14 @@ def _save_and_record(result: RunResult, *, notebook: str, profile: Profile, **fi
 
 
 class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(trainer, ...)``)
-    """Record a trainer's run in the ledger, the way :func:`run_recipe` records its own.
+    """Record a trainer's run in the ledger: every run of the suite trains inside one.
 
     The notebook builds the loss, evaluator, arguments and trainer itself and calls
-    ``trainer.train()`` inside the block; this scores the model with the trainer's evaluator
-    before and after, measures time and peak memory, saves the trained model and appends
-    one ledger record. Nothing is recorded when the block raises.
+    ``trainer.train()`` inside the block; this checks the run's names, model and training
+    data first (:func:`embedlab.loss_data.check_loss_data`: the columns and labels its loss
+    reads), scores the model with the trainer's evaluator before and after, measures time
+    and peak memory, saves the trained model and appends one ledger record. Nothing is
+    recorded when the block raises.
 
     >>> with recorded_run(trainer, notebook="02_softmax_loss", recipe="softmax",
     ...                   profile=profile) as run:
@@ -590,8 +272,11 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
     >>> run.result.untrained, run.result.trained
 
     ``target_evaluator`` (a second evaluation: a target domain, pair classification) is scored
-    before and after too and recorded as ``untrained_target`` / ``trained_target``, as
-    :func:`run_recipe` records it.
+    before and after too and recorded as ``untrained_target`` / ``trained_target``.
+
+    Launched several times over (``torchrun``, ``accelerate launch``), each process trains
+    its share; the processes score together, and only the main process saves and records
+    (the others' ``result`` has empty scores and record).
     """
 
     def __init__(
@@ -620,8 +305,11 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             where="recorded_run",
             allowed=frozenset() if target_evaluator is not None else TARGET_FIELDS,
         )
+        _check_model(trainer.model, "recorded_run")
         check_evaluator(evaluator, "evaluator")
         check_evaluator(target_evaluator, "target_evaluator")
+        if isinstance(trainer.loss, nn.Module):  # labels and scores in the loss's range
+            trainer.train_dataset = check_loss_data(trainer.loss, trainer.train_dataset)
         self.target_evaluator = target_evaluator
         self.trainer, self.notebook, self.profile = trainer, notebook, profile
         self.evaluator = evaluator or trainer.evaluator or stsb_evaluator()
@@ -632,7 +320,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
 
     def __enter__(self) -> recorded_run:
         use_progress_line(self.trainer)  # in a notebook: one line, not the trainer's table
-        self._untrained = scores_before_training(self.trainer.model, self.evaluator)
+        self._untrained = _scores_before(self.trainer.model, self.evaluator)
         if self.target_evaluator is not None:
             self.extra["untrained_target"] = (
                 _scores_before(self.trainer.model, self.target_evaluator)
@@ -658,7 +346,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             untrained=self._untrained,
             trained=(
                 _scores_at_end(trainer.state.log_history, trainer.state.global_step, self.evaluator)
-                or evaluate_sts(trainer.model, self.evaluator)
+                or _evaluate_shared(trainer.model, self.evaluator)
             ),
             seconds=round(seconds, 1),
             peak_memory_mb=round(self._peak.mb, 1),
@@ -667,6 +355,9 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             history=list(trainer.state.log_history),
             model=trainer.model,
         )
+        if not is_main_process():
+            wait_for_everyone()  # until the main process has saved and recorded
+            return False
         _save_and_record(
             self.result,
             notebook=self.notebook,
@@ -679,6 +370,7 @@ class recorded_run:  # noqa: N801  (used like a function: ``with recorded_run(tr
             **_rate_mapping(args),
             **self.extra,
         )
+        wait_for_everyone()
         free_memory()
         return False
 

@@ -128,7 +128,7 @@ def test_under_a_launcher_accelerate_gets_every_batch(monkeypatch, drop_last):
     sizes = [len(b) for b in batches]
     first_short = next((i for i, size in enumerate(sizes) if size < 16), len(sizes))
     assert all(size < 16 for size in sizes[first_short:])  # no full batch after a short one
-    if not drop_last:  # accelerate then drops short batches it cannot pair: run_recipe sets
+    if not drop_last:  # accelerate then drops short batches it cannot pair: the command line sets
         return  # dataloader_drop_last under a launcher, so that case is the one trained
     shards = [BatchSamplerShard(sampler, num_processes=2, process_index=p) for p in (0, 1)]
     given = [list(shard) for shard in shards]

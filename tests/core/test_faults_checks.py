@@ -1,6 +1,8 @@
-"""Names, profile fields, overrides, losses and odd values checked before any work.
+"""Names, profile fields, evaluators and odd values checked before any work.
 
-Rows 4, 7-12, 14-19, 55, 56 and 64 of the reliability review's new probes: each input is
+Rows 4, 9-12, 14-17, 19, 55, 56 and 64 of the reliability review's new probes (rows 7, 8 and
+18 were the overrides and loss names of run_recipe and make_loss, which are gone: a notebook's
+recipe function builds its loss and arguments itself): each input is
 refused (or, for whole-number float labels, accepted) with one clear message before the
 untrained evaluation, and nothing is written: no ledger record, no model folder.
 """
@@ -23,8 +25,10 @@ from embedlab.evaluation import check_evaluator, stsb_evaluator
 from embedlab.interactive import panels
 from embedlab.loss_data import check_loss_data
 from embedlab.profiles import FULL, QUICK
+from embedlab.recipes.cosine import cosine_trainer
+from embedlab.recipes.softmax import softmax_loss, softmax_trainer
 from embedlab.settings import NAME_LIMIT, profile_scale
-from embedlab.training.run import RUN_OVERRIDES, record_evaluation, train_model
+from embedlab.training.run import record_evaluation
 from embedlab_tools import train as train_cli
 
 
@@ -63,18 +67,15 @@ def _cosine_pairs():
     return _pairs([0.2, 0.8], "score")
 
 
-def _run(model, **changes):
-    arguments = {
-        "notebook": "t",
-        "recipe": "r",
-        "model": model,
-        "loss": "cosine",
-        "train_dataset": _cosine_pairs(),
-        "profile": QUICK,
-        "evaluator": NeverEvaluate(),
-        **changes,
-    }
-    return el.run_recipe(**arguments)
+def _run(model, *, train_dataset=None, profile=QUICK, recipe_trainer=cosine_trainer, **recorded):
+    """Notebook 03's cosine trainer (or ``recipe_trainer``) on two pairs, recorded with
+    ``recorded`` (names, extra, evaluators) and ``profile``; the trainer is built on QUICK."""
+    data = _cosine_pairs() if train_dataset is None else train_dataset
+    unused = stsb_evaluator(rows=[0, 1])  # the trainer's; recorded_run scores with evaluator=
+    trainer = recipe_trainer(model, data, QUICK, unused, output_dir="unused")
+    arguments = {"notebook": "t", "recipe": "r", "evaluator": NeverEvaluate(), **recorded}
+    with el.recorded_run(trainer, profile=profile, **arguments):
+        trainer.train()
 
 
 def _nothing_written() -> bool:
@@ -97,8 +98,8 @@ def _refused(model, message: str, **changes) -> None:
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"notebook": None}, "run_recipe: 'notebook' must be a non-empty string, got None"),
-        ({"recipe": 123}, "run_recipe: 'recipe' must be a non-empty string, got 123"),
+        ({"notebook": None}, "recorded_run: 'notebook' must be a non-empty string, got None"),
+        ({"recipe": 123}, "recorded_run: 'recipe' must be a non-empty string, got 123"),
         ({"notebook": "   "}, "'notebook' must be a non-empty string, got '   '"),
         (
             {"notebook": "n" * 300},
@@ -130,10 +131,13 @@ def test_row_12_names_at_the_limit_fit_a_folder_name(standin):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        ({"steps": 1}, "run_recipe: extra sets ['steps'], which the run records itself"),
+        ({"steps": 1}, "recorded_run: extra sets ['steps'], which the run records itself"),
         ({"notebook": "x"}, "extra sets ['notebook'], which the run records itself"),
         ({"learning_rate_mapping": {}}, "extra sets ['learning_rate_mapping']"),
-        ("x", "run_recipe: extra must be a dict of more ledger keys, e.g. extra={'group_size': 8}"),
+        (
+            "x",
+            "recorded_run: extra must be a dict of more ledger keys, e.g. extra={'group_size': 8}",
+        ),
         ({1: "x"}, "extra's keys must be text (ledger keys), got 1"),
     ],
 )
@@ -159,62 +163,28 @@ def test_row_11_own_extra_keys_still_pass(standin):
         _run(standin, extra={"group_size": 8, "source": "test"}, evaluator=StopAtEvaluation())
 
 
-def test_row_11_target_scores_are_the_callers_unless_run_recipe_measures_them(standin):
-    """A notebook's own trainer (recorded_run, notebook 07) passes its target-domain scores
-    in extra; run_recipe refuses them only when its target_evaluator would record them too."""
+def test_row_11_target_scores_are_the_callers_unless_recorded_run_measures_them(standin):
+    """A caller may pass target-domain scores it measured itself in extra; recorded_run
+    refuses them only when its target_evaluator would record them too."""
     from embedlab.training.run import check_run_inputs
 
     target = {"untrained_target": {"spearman_cosine": 0.4}, "trained_target": {}}
     names = {"notebook": "t", "recipe": "r", "profile": QUICK, "model": standin}
     assert check_run_inputs(**names, extra=target, where="recorded_run") == target
     with pytest.raises(InputError, match=r"extra sets \['trained_target', 'untrained_target'\]"):
-        check_run_inputs(**names, extra=target, where="run_recipe", allowed=frozenset())
-    with pytest.raises(InputError, match=r"run_recipe: extra sets \['untrained_target'\]"):
+        check_run_inputs(**names, extra=target, where="recorded_run", allowed=frozenset())
+    with pytest.raises(InputError, match=r"recorded_run: extra sets \['untrained_target'\]"):
         _run(standin, extra={"untrained_target": {}}, target_evaluator=NeverEvaluate())
-    assert _nothing_written()
-
-
-# --- rows 7, 8: overrides and losses ---------------------------------------------------------
-
-
-def test_row_7_a_typo_override_names_the_known_ones(standin):
-    with pytest.raises(InputError) as error:
-        _run(standin, learning_rte=1e-4)
-    message = str(error.value)
-    assert "run_recipe got unknown override(s) ['learning_rte']" in message
-    assert "'learning_rte': did you mean 'learning_rate'?" in message
-    assert f"the known overrides are {list(RUN_OVERRIDES)}" in message
-    assert _nothing_written()
-
-
-def test_row_7_train_model_refuses_a_typo_before_training(standin):
-    loss = el.losses.make_loss("cosine", standin)
-    with pytest.raises(InputError, match=r"train_model got unknown override\(s\) \['epoch'\]"):
-        train_model(standin, loss, _cosine_pairs(), QUICK, epoch=1)
-
-
-@pytest.mark.parametrize("flag", ["no_duplicates", "length_grouped"])
-def test_row_7_switch_overrides_must_be_true_or_false(standin, flag):
-    _refused(standin, f"{flag} must be True or False, got 'yes' (str)", **{flag: "yes"})
-
-
-@pytest.mark.parametrize("loss", [123, ["mnr"], None, "mnr-typo"])
-def test_row_8_a_bad_loss_is_refused_before_evaluation(standin, loss):
-    with pytest.raises(InputError) as error:
-        _run(standin, loss=loss)
-    message = str(error.value)
-    assert "loss must be a loss name, one of ['angle', 'cached-mnr', 'cosent'" in message
-    assert "or a loss module such as el.losses.make_loss('mnr', model)" in message
     assert _nothing_written()
 
 
 # --- row 9: a string where a Profile or an evaluator goes ------------------------------------
 
 
-def test_row_9_run_recipe_wants_a_profile_not_its_name(standin):
+def test_row_9_recorded_run_wants_a_profile_not_its_name(standin):
     _refused(
         standin,
-        "run_recipe needs a Profile, not str 'quick'; pass el.get_profile('quick')",
+        "recorded_run needs a Profile, not str 'quick'; pass el.get_profile('quick')",
         profile="quick",
     )
 
@@ -255,7 +225,7 @@ def test_row_14_a_seed_beyond_32_bits_is_refused():
     assert QUICK.with_changes(seed=2**32 - 1).seed == 2**32 - 1
 
 
-def test_row_14_a_hand_built_profile_is_checked_by_run_recipe(standin):
+def test_row_14_a_hand_built_profile_is_checked_by_recorded_run(standin):
     _refused(
         standin, "seed=8589934592 is too large", profile=dataclasses.replace(QUICK, seed=2**33)
     )
@@ -289,7 +259,7 @@ def test_row_16_one_sts_row_is_refused():
         check_evaluator(one)
 
 
-def test_row_16_run_recipe_refuses_a_one_pair_evaluator(standin):
+def test_row_16_recorded_run_refuses_a_one_pair_evaluator(standin):
     one = el.evaluation.EmbeddingSimilarityEvaluator(["a"], ["b"], [0.5], name="one")
     _refused(
         standin, "evaluator has 1 pair(s); a Spearman correlation needs at least 2", evaluator=one
@@ -327,22 +297,6 @@ def test_row_17_pair_cosines_checks_its_sentences(first, second, message):
         with pytest.raises(InputError) as error:
             function(NeverEncode(), first, second)
         assert message in str(error.value)
-
-
-# --- row 18: make_loss -------------------------------------------------------------------------
-
-
-def test_row_18_make_loss_refuses_a_list_and_infinite_options(standin):
-    with pytest.raises(InputError) as error:
-        el.losses.make_loss(["mnr"], standin)
-    assert "unknown loss list ['mnr']; give one loss name as text, one of ['angle'" in str(
-        error.value
-    )
-    for value in (math.inf, math.nan, -math.inf):
-        with pytest.raises(
-            InputError, match=r"loss option scale=.* must be a number > 0 and finite"
-        ):
-            el.losses.make_loss("mnr", standin, scale=value)
 
 
 # --- row 19: odd values in the helpers ---------------------------------------------------------
@@ -436,17 +390,22 @@ def test_row_64_a_renamed_profile_takes_the_bounds_of_its_base_model():
 
 def test_row_4_whole_number_float_labels_are_taken_as_classes(standin):
     data = _pairs([0.0, 1.0, 2.0])
-    checked = check_loss_data("softmax", data)
+    checked = check_loss_data(softmax_loss(standin, seed=42), data)
     assert checked.features["label"].dtype == "int64" and checked["label"] == [0, 1, 2]
     with pytest.raises(Reached):  # every check passed: the run got as far as scoring
-        _run(standin, loss="softmax", train_dataset=data, evaluator=StopAtEvaluation())
+        _run(
+            standin,
+            recipe_trainer=softmax_trainer,
+            train_dataset=data,
+            evaluator=StopAtEvaluation(),
+        )
 
 
 def test_row_4_a_fractional_label_names_its_own_row(standin):
     _refused(
         standin,
         "column 'label', row 2: label 0.5 is not a class this loss knows",
-        loss="softmax",
+        recipe_trainer=softmax_trainer,
         train_dataset=_pairs([0, 1, 0.5, 2]),
     )
 

@@ -16,12 +16,18 @@ import huggingface_hub
 import numpy as np
 import pytest
 from datasets import Dataset
+from sentence_transformers.sentence_transformer.losses import SoftmaxLoss
 
 import embedlab as el
 from embedlab import sources
 from embedlab.classroom import doctor
 from embedlab.classroom import exercises as ex
-from embedlab.training.run import recorded_profile, training_arguments
+from embedlab.evaluation import stsb_evaluator
+from embedlab.loss_data import check_loss_data
+from embedlab.recipes.cosine import cosine_trainer
+from embedlab.recipes.softmax import softmax_trainer
+from embedlab.settings import check_overrides
+from embedlab.training.run import recorded_profile
 from embedlab_tools import labkit
 from embedlab_tools import train as train_cli
 
@@ -77,17 +83,18 @@ def _pairs(labels, column="label"):
     )
 
 
-def _run(model, loss, data, **overrides):
-    return el.run_recipe(
-        notebook="t",
-        recipe="r",
-        model=model,
-        loss=loss,
-        train_dataset=data,
-        profile=el.profiles.QUICK,
-        evaluator=NeverEvaluate(),
-        **overrides,
-    )
+def _run(model, loss, data):
+    """Notebook 02's (``"softmax"``) or 03's (``"cosine"``) trainer on ``data``, recorded; its
+    scratch folder is a temporary one, as the command line's."""
+    recipe = {"softmax": softmax_trainer, "cosine": cosine_trainer}[loss]
+    with tempfile.TemporaryDirectory() as scratch:
+        unused = stsb_evaluator(rows=[0, 1])
+        trainer = recipe(model, data, el.profiles.QUICK, unused, output_dir=scratch)
+        evaluator = NeverEvaluate()
+        with el.recorded_run(
+            trainer, notebook="t", recipe="r", profile=el.profiles.QUICK, evaluator=evaluator
+        ):
+            trainer.train()
 
 
 # --- 1. one validation path for every training setting --------------------------------------
@@ -107,13 +114,12 @@ def _run(model, loss, data, **overrides):
         ({"batch_size": 2.5}, "batch_size must be a whole number >= 1, got 2.5"),
     ],
 )
-def test_run_recipe_overrides_are_checked_before_anything_runs(
-    standin, scratch_dir, override, message
-):
+def test_one_runs_settings_are_checked_by_the_profiles_rules(override, message):
+    """The command line's --max-steps and --batch-size (check_overrides) follow the same
+    rules as a profile's settings."""
     with pytest.raises(el.errors.InputError) as error:
-        _run(standin, "cosine", _pairs([0.0, 1.0], "score"), **override)
+        check_overrides(override)
     assert message in str(error.value)
-    assert el.training.ledger.read_ledger() == [] and list(scratch_dir.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -139,18 +145,6 @@ def test_numpy_numbers_are_numbers_at_every_door():
         "softmax", {"n_pairs": np.int64(100)}, el.profiles.QUICK
     )
     assert settings["n_pairs"] == 100 and type(settings["n_pairs"]) is int
-
-
-def test_training_arguments_take_the_profile_only_for_missing_values(tmp_path):
-    args = training_arguments(
-        el.profiles.QUICK, output_dir=str(tmp_path), epochs=None, batch_size=8
-    )
-    assert (
-        args.num_train_epochs == el.profiles.QUICK.epochs and args.per_device_train_batch_size == 8
-    )
-    assert args.learning_rate == el.profiles.QUICK.learning_rate
-    with pytest.raises(el.errors.InputError, match="learning_rate=0 is out of range"):
-        training_arguments(el.profiles.QUICK, output_dir=str(tmp_path), learning_rate=0)
 
 
 # --- 2. labels and scores checked before the first evaluation --------------------------------
@@ -186,10 +180,12 @@ def test_cosine_scores_outside_0_1_say_divide_by_5(standin, scratch_dir):
     assert list(scratch_dir.iterdir()) == []
 
 
-def test_a_softmax_loss_module_is_checked_with_its_own_classes(standin):
-    loss = el.losses.make_loss("softmax", standin)
+def test_a_softmax_loss_is_checked_with_its_own_classes(standin):
+    two = SoftmaxLoss(standin, standin.get_embedding_dimension(), num_labels=2)
+    with pytest.raises(el.errors.InputError, match="label 2 is not a class"):
+        check_loss_data(two, _pairs([0, 2]))
     with pytest.raises(el.errors.InputError, match="label 7 is not a class"):
-        _run(standin, loss, _pairs([0, 7]))
+        _run(standin, "softmax", _pairs([0, 7]))
 
 
 @pytest.mark.parametrize("helper", [el.data.nli_pairs, el.data.cosine_pairs, el.data.mnr_triplets])
@@ -250,14 +246,6 @@ def test_cli_eval_rows_beyond_the_split_exits_2(capsys):
     err = capsys.readouterr().err
     assert "which has 1,500 rows (positions 0 to 1,499)" in err and "--eval-rows 1500" in err
     assert "Traceback" not in err
-
-
-def test_make_loss_refuses_a_bad_option_and_a_non_model(standin):
-    with pytest.raises(el.errors.InputError, match=r"loss option scale='x' must be a number > 0"):
-        el.losses.make_loss("mnr", standin, scale="x")
-    with pytest.raises(el.errors.InputError) as error:
-        el.losses.make_loss("softmax", "not a model")
-    assert "needs a SentenceTransformer model, not a str" in str(error.value)
 
 
 # --- 5. damaged data files ------------------------------------------------------------------
@@ -579,19 +567,18 @@ def test_a_label_outside_nli_is_named_by_verify(tmp_path):
 # --- 9. the full profile on a CPU trains the stand-in: said, and recorded apart -------------
 
 
-def test_the_stand_in_under_the_full_profile_is_warned_and_recorded_apart(standin):
+def test_the_stand_in_under_the_full_profile_is_warned_and_recorded_apart(standin, train_recorded):
     assert recorded_profile(el.profiles.QUICK, standin) == "quick"
     assert recorded_profile(el.profiles.FULL, standin) == "full-standin"
     model = el.load_base_model(el.profiles.FULL)  # offline: bert-base-uncased is replaced
     pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=8))
     with pytest.warns(UserWarning) as warned:
-        result = el.run_recipe(
-            notebook="t",
+        result = train_recorded(
+            model,
+            pairs,
+            el.profiles.FULL.with_changes(warmup_steps=0),
+            trainer=cosine_trainer,
             recipe="cosine",
-            model=model,
-            loss="cosine",
-            train_dataset=pairs,
-            profile=el.profiles.FULL.with_changes(warmup_steps=0),
             evaluator=el.evaluation.stsb_evaluator(rows=range(8)),
             max_steps=1,
         )

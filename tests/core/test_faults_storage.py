@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import signal
+import tempfile
 from collections import namedtuple
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 import embedlab as el
 from embedlab.artefacts import distinct_name, manifest_problem, write_folder
 from embedlab.evaluation import stsb_evaluator
+from embedlab.recipes.cosine import cosine_trainer
 from embedlab.training import ledger
 from embedlab.training import run as training
 from embedlab.training.ledger import ledger_path, read_ledger, record_run
@@ -32,17 +34,20 @@ TINY = el.profiles.QUICK.with_changes(warmup_steps=0)
 RUN_FIX = "The run was not recorded in the ledger."
 
 
-def _run(standin, **names):
+def _run(standin, after_training=None, **names):
+    """One step of notebook 03's cosine trainer on 16 pairs, recorded as ``t`` / ``cosine``;
+    ``after_training()`` runs once the step is taken, before the model is saved."""
     pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=16))
-    return el.run_recipe(
-        model=standin,
-        loss="cosine",
-        train_dataset=pairs,
-        profile=TINY,
-        evaluator=stsb_evaluator(rows=list(range(16))),
-        max_steps=1,
-        **{"notebook": "t", "recipe": "cosine", **names},
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        evaluator = stsb_evaluator(rows=list(range(16)))
+        trainer = cosine_trainer(standin, pairs, TINY, evaluator, output_dir=scratch)
+        trainer.args.max_steps = 1
+        names = {"notebook": "t", "recipe": "cosine", **names}
+        with el.recorded_run(trainer, profile=TINY, **names) as run:
+            trainer.train()
+            if after_training is not None:
+                after_training()
+    return run.result
 
 
 def _earlier_run(standin, make_record) -> tuple[Path, bytes, dict[Path, bytes]]:
@@ -60,7 +65,6 @@ def _must_not_train(monkeypatch):
         raise AssertionError("training started before the runs folder was checked")
 
     monkeypatch.setattr(training, "_scores_before", trained)
-    monkeypatch.setattr(training, "train_model", trained)
 
 
 # --- row 33: a ledger append the disk takes only part of -------------------------------------
@@ -165,7 +169,7 @@ def test_a_disk_that_fills_during_the_save_keeps_the_earlier_model(
 
 def test_a_models_folder_that_turns_read_only_during_training(standin, monkeypatch, make_record):
     target, ledger_before, files = _earlier_run(standin, make_record)
-    real_train, real_mkdir = training.train_model, Path.mkdir
+    real_mkdir = Path.mkdir
     models = target.parent
 
     def read_only_mkdir(self: Path, *args, **kwargs) -> None:
@@ -173,14 +177,11 @@ def test_a_models_folder_that_turns_read_only_during_training(standin, monkeypat
             raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(self))
         real_mkdir(self, *args, **kwargs)
 
-    def training_then_read_only(*args, **kwargs):
-        done = real_train(*args, **kwargs)
-        monkeypatch.setattr(Path, "mkdir", read_only_mkdir)  # chattr +i, as the probe did
-        return done
+    def read_only():  # chattr +i, as the probe did
+        monkeypatch.setattr(Path, "mkdir", read_only_mkdir)
 
-    monkeypatch.setattr(training, "train_model", training_then_read_only)
     with pytest.raises(el.errors.StorageError) as failed:
-        _run(standin)
+        _run(standin, after_training=read_only)
     monkeypatch.setattr(Path, "mkdir", real_mkdir)
     partial = models / f".{target.name}.partial-{os.getpid()}"
     assert str(failed.value).startswith(

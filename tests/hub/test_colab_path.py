@@ -140,11 +140,14 @@ pairs = el.data.mnr_triplets(train).select_columns(["anchor", "positive"]).selec
 with el.methods.negatives.quiet_mining(judge):
     hard = mine_hard_negatives(pairs, judge, num_negatives=1, range_min=5, range_max=20,
                                output_format="triplet", batch_size=32, verbose=False)
-run = el.run_recipe(notebook=NB, recipe="mnr-hard", model=el.load_base_model(full),
-                    loss=el.losses.mnr_loss_for_batch(full.batch_size), train_dataset=hard,
-                    profile=full, max_steps=2)
-report = el.benchmarks.in_depth_evaluation(run.model, held_out)
-record = run.record
+from embedlab.recipes.mnr import mnr_trainer
+trainer = mnr_trainer(el.load_base_model(full), hard, full, el.evaluation.stsb_evaluator(),
+                      output_dir=tempfile.mkdtemp())
+trainer.args.max_steps = 2
+with el.recorded_run(trainer, notebook=NB, recipe="mnr-hard", profile=full) as run:
+    trainer.train()
+report = el.benchmarks.in_depth_evaluation(run.result.model, held_out)
+record = run.result.record
 record["in_depth"] = report.scores
 record["notes"] = report.notes
 """,
@@ -166,22 +169,32 @@ trainer.train()
 teacher = trainer.model
 silver = aug.label_pairs(teacher, aug.random_pairs(gold, 32, seed=full.seed))
 train = aug.bi_encoder_dataset(aug.gold_plus_silver(gold, silver), aug.bi_encoder_loss(full))
-run = el.run_recipe(notebook=NB, recipe="augsbert-random", model=el.load_base_model(full),
-                    loss=aug.bi_encoder_loss(full), train_dataset=train, profile=full, max_steps=2)
-record = run.record
+from embedlab.recipes.cosine import cosine_trainer
+from embedlab.recipes.mnr import mnr_trainer
+recipe = mnr_trainer if aug.bi_encoder_loss(full) == "mnr" else cosine_trainer
+trainer = recipe(el.load_base_model(full), train, full, el.evaluation.stsb_evaluator(),
+                 output_dir=tempfile.mkdtemp())
+trainer.args.max_steps = 2
+with el.recorded_run(trainer, notebook=NB, recipe="augsbert-random", profile=full) as run:
+    trainer.train()
+record = run.result.record
 record["teacher_base"] = base_name
 """,
     "07_tsdae_domain_adaptation": """
 from embedlab.methods import tsdae
-from embedlab.recipes.tsdae import tsdae_loss
+from embedlab.recipes.tsdae import tsdae_trainer
 settings = tsdae.tsdae_settings(full)
 sentences = tsdae.unlabelled_sentences(el.load_nli("snli", "train"), 64)
 pairs = tsdae.denoising_pairs(sentences, 0.6, seed=full.seed)
 model = el.load_base_model(full, pooling=settings["pooling"])
 captions = el.evaluation.stsb_evaluator(genre="main-captions")
-run = el.run_recipe(notebook=NB, recipe="tsdae", model=model, loss=tsdae_loss(model, full.seed),
-                    train_dataset=pairs, profile=full, target_evaluator=captions, max_steps=2)
-record = run.record
+trainer = tsdae_trainer(model, pairs, full, el.evaluation.stsb_evaluator(),
+                        output_dir=tempfile.mkdtemp())
+trainer.args.max_steps = 2
+with el.recorded_run(trainer, notebook=NB, recipe="tsdae", profile=full,
+                     target_evaluator=captions) as run:
+    trainer.train()
+record = run.result.record
 record["pooling"] = settings["pooling"]
 """,
     "08_matryoshka_embeddings": """

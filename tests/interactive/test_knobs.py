@@ -8,11 +8,13 @@ import embedlab as el
 from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive import knobs, panels
 from embedlab.interactive.recipe_panels import (
+    TRAINERS,
     nli_pair_map,
     nli_training_set,
     panel_profile,
     soft_triplet_count,
 )
+from embedlab.recipes.cosine import cosine_trainer
 from embedlab.training.recipes import RECIPES, finetune_settings, get_recipe
 
 
@@ -60,18 +62,24 @@ def test_notebook_panels_show_the_knobs_their_recipe_teaches():
         ("finetune", "finetune-mnr"),
     ],
 )
-def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe):
+def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe, tmp_path):
     """Left at its defaults, a panel trains what its notebook trains: the same rows, loss
     and settings (epochs, batch size, learning rate, warm-up). The plan only; no training."""
     profile, book = el.profiles.QUICK, get_recipe(recipe)
     spec = panels.recipe_spec(panel)
     plan = spec.build(el.interactive.panels.validate_settings(panel, {}, profile), profile)
     expected = book.training_set(profile)
-    assert spec.notebook == book.notebook and plan.loss == book.loss
+    assert spec.notebook == book.notebook
     assert len(plan.train_dataset) == len(expected)
     assert plan.train_dataset.to_dict() == expected.to_dict()
     assert plan.profile == book.settings(profile)  # warm-up, seed, max length... all of it
-    assert plan.trainer is not None  # the notebook's #@save recipe function trains it
+    # the same #@save trainer function, loss and arguments as the command line's recipe
+    unused, scratch = stsb_evaluator(rows=[0, 1]), str(tmp_path)
+    ours = plan.trainer(plan.model, plan.train_dataset, plan.profile, unused, output_dir=scratch)
+    book_model = book.load_model(book.settings(profile))
+    theirs = book.trainer(book_model, expected, book.settings(profile), unused, output_dir=scratch)
+    assert type(ours.loss) is type(theirs.loss)
+    assert ours.args.to_dict() == theirs.args.to_dict()
 
 
 def test_panel_defaults_and_bounds_come_from_the_profile():
@@ -212,7 +220,7 @@ def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
     )
     spec = panels.recipe_spec("mnr")
     plan = spec.build(settings, el.profiles.QUICK)
-    assert plan.loss == "mnr" and plan.train_dataset.column_names == [
+    assert plan.trainer is TRAINERS["mnr"] and plan.train_dataset.column_names == [
         "anchor",
         "positive",
         "negative",
@@ -224,26 +232,23 @@ def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
 
 
 def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
-    """How notebooks 06-07 add a panel: catalogue knobs and a function that trains and records."""
+    """How a later notebook adds a panel (09's static model): catalogue knobs, and a function
+    that turns their settings into a plan with the notebook's recipe function."""
     seen = {}
 
-    def run(settings, profile, *, notebook, recipe, callbacks, evaluator, extra):
+    def build(settings, profile):
         seen.update(settings)
         pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=settings["n_pairs"]))
         keep = 1 - settings["deletion_ratio"]
         short = [
             " ".join(s.split()[: max(1, round(len(s.split()) * keep))]) for s in pairs["sentence2"]
         ]
-        return el.run_recipe(
-            notebook=notebook,
-            recipe=recipe,
+        return knobs.TrainingPlan(
             model=el.load_base_model(profile),
-            loss="cosine",
             train_dataset=Dataset.from_dict({**pairs.to_dict(), "sentence2": short}),
             profile=profile.with_changes(epochs=1, batch_size=16, warmup_steps=0),
-            evaluator=evaluator,
-            callbacks=callbacks,
-            extra={**extra, "deletion_ratio": settings["deletion_ratio"]},
+            trainer=cosine_trainer,
+            extra={"deletion_ratio": settings["deletion_ratio"]},
         )
 
     spec = knobs.RecipeSpec(
@@ -252,11 +257,11 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
         title="cosine loss on shortened hypotheses",
         knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"]),
         ledger_name=lambda s: f"panel-noise-{s['deletion_ratio']:g}",
-        run=run,
+        build=build,
         map_set=nli_pair_map,
     )
-    with pytest.raises(el.errors.InputError, match="exactly one of build= or run="):
-        el.interactive.panels.register_recipe(knobs.RecipeSpec("x", "nb", "t", (), ledger_name=str))
+    with pytest.raises(el.errors.InputError, match="needs build=, a function settings -> plan"):
+        el.interactive.panels.register_recipe(knobs.RecipeSpec("x", "nb", "t", (), str, None))
     el.interactive.panels.register_recipe(spec)
     try:
         with pytest.raises(el.errors.InputError, match="exists"):
@@ -279,6 +284,6 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
         record = outcome.result.record
         assert record["recipe"] == "panel-noise-0.5" and record["deletion_ratio"] == 0.5
         assert record["source"] == "knob panel" and outcome.result.steps == 2
-        assert list(outcome.maps) == ["after"] and outcome.maps["after"].shape == (8, 2)
+        assert list(outcome.maps) == ["before", "after"] and outcome.maps["after"].shape == (8, 2)
     finally:
         panels._REGISTRY.pop("test-noise", None)

@@ -51,8 +51,8 @@ def test_knob_panel_refuses_bad_settings_and_changes_nothing():
     assert el.training.ledger.read_ledger() == []
 
 
-def test_knob_panel_run_trains_through_run_recipe_and_shows_the_outcome_in_place():
-    """A click runs run_knobs -> the recipe's plan -> run_recipe, which records the run."""
+def test_knob_panel_run_trains_through_its_recipe_and_shows_the_outcome_in_place():
+    """A click runs run_knobs -> the panel's plan -> notebook 03's cosine_trainer, recorded."""
     panel = el.knob_panel(
         "cosine", el.profiles.QUICK, map_points=16, evaluator=stsb_evaluator(rows=list(range(200)))
     )

@@ -4,8 +4,9 @@ import pytest
 import torch
 
 import embedlab as el
+from embedlab.evaluation import stsb_evaluator
 from embedlab.methods import tsdae
-from embedlab.recipes.tsdae import tsdae_loss
+from embedlab.recipes.tsdae import tsdae_loss, tsdae_trainer
 
 
 def test_words_split_and_join_back_unchanged():
@@ -49,11 +50,11 @@ def test_denoising_pairs_and_a_tsdae_step_on_the_standin():
     assert sum(d != o for d, o in zip(pairs["damaged"], pairs["original"], strict=True)) > 30
     model = el.load_base_model(el.profiles.QUICK, pooling="cls")
     before = model.encode(["A dog runs."])
-    profile = el.profiles.QUICK.with_changes(warmup_steps=0)
-    _, _, steps, _ = el.training.run.train_model(
-        model, tsdae_loss(model, 42), pairs, profile, max_steps=3, batch_size=8
-    )
-    assert steps == 3
+    profile = el.profiles.QUICK.with_changes(warmup_steps=0, batch_size=8)
+    trainer = tsdae_trainer(model, pairs, profile, stsb_evaluator(rows=[0, 1]), output_dir="x")
+    trainer.args.max_steps, trainer.args.eval_strategy = 3, "no"
+    trainer.train()
+    assert trainer.state.global_step == 3
     assert (model.encode(["A dog runs."]) != before).any()
     with pytest.raises(el.errors.InputError, match="no sentences"):
         tsdae.denoising_pairs([])

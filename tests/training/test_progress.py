@@ -6,8 +6,8 @@ from transformers.trainer_callback import ProgressCallback
 from transformers.utils.notebook import NotebookProgressCallback
 
 import embedlab as el
+from embedlab.recipes.softmax import training_args
 from embedlab.training.progress import ProgressLine, use_progress_line
-from embedlab.training.run import training_arguments
 
 
 def test_progress_line_shows_step_loss_and_last_sts_score(monkeypatch):
@@ -30,7 +30,8 @@ def test_progress_line_shows_step_loss_and_last_sts_score(monkeypatch):
 
 
 def _trainer(model):
-    args = training_arguments(el.profiles.QUICK, output_dir="unused", max_steps=1, evaluate=False)
+    args = training_args(el.profiles.QUICK, "unused")  # notebook 02's
+    args.max_steps, args.eval_strategy = 1, "no"
     dataset = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=50))
     return SentenceTransformerTrainer(
         model=model, args=args, train_dataset=dataset, loss=MultipleNegativesRankingLoss(model)

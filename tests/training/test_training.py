@@ -12,35 +12,27 @@ from embedlab.training.ledger import REQUIRED_KEYS
 TINY = el.profiles.QUICK.with_changes(eval_steps=5, warmup_steps=0)
 
 
-def _train_small():
-    """Ten MNR steps of a fresh stand-in on 400 MNLI rows, scored on 300 STS-B pairs."""
+def _train_small(train):
+    """Ten MNR steps of a fresh stand-in on 400 MNLI rows, scored on 300 STS-B pairs, through
+    notebook 04's mnr_trainer in recorded_run."""
     model = el.load_base_model(TINY)
     mnli = el.load_nli("mnli", "train", n_rows=400)
-    return el.run_recipe(
+    return train(
+        model,
+        el.data.mnr_triplets(mnli),
+        TINY,
         notebook="test_notebook",
         recipe="mnr-soft",
-        model=model,
-        loss="mnr",
-        train_dataset=el.data.mnr_triplets(mnli),
-        profile=TINY,
-        evaluator=stsb_evaluator(rows=list(range(300))),
         max_steps=10,
     )
 
 
 @pytest.fixture()
-def small_run():
-    return _train_small()
+def small_run(train_recorded):
+    return _train_small(train_recorded)
 
 
-def _run_on_cosine_pairs(model, loss):
-    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
-    return el.run_recipe(
-        notebook="t", recipe=str(loss), model=model, loss=loss, train_dataset=pairs, profile=TINY
-    )
-
-
-def test_run_recipe_trains_scores_saves_and_records(small_run):
+def test_a_recorded_run_trains_scores_saves_and_records(small_run):
     assert small_run.steps == 10
     assert small_run.trained != small_run.untrained
     record = el.training.ledger.read_ledger()[-1]
@@ -70,19 +62,16 @@ def _count_calls(evaluator) -> list[int]:
     return calls
 
 
-def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standin):
-    """run_recipe takes the trainer's evaluation at the last step instead of scoring again;
+def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(train_recorded):
+    """recorded_run takes the trainer's evaluation at the last step instead of scoring again;
     the score is the one a fresh evaluation gives. At 7 steps with eval_steps 5 the trainer
     evaluates at steps 5 and 7 (the end), so the evaluator runs 1 + 2 times, not 4."""
     evaluator = stsb_evaluator(rows=list(range(300)))
     calls = _count_calls(evaluator)
-    result = el.run_recipe(
-        notebook="t",
-        recipe="once",
-        model=el.load_base_model(TINY),
-        loss="mnr",
-        train_dataset=el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)),
-        profile=TINY,
+    result = train_recorded(
+        el.load_base_model(TINY),
+        el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400)),
+        TINY,
         evaluator=evaluator,
         max_steps=7,
     )
@@ -91,58 +80,42 @@ def test_the_trained_model_is_scored_once_by_the_trainers_last_evaluation(standi
     assert result.trained == evaluate_sts(result.model, stsb_evaluator(rows=list(range(300))))
 
 
-def test_same_seed_same_score(small_run):
-    assert _train_small().trained == small_run.trained
+def test_same_seed_same_score(small_run, train_recorded):
+    assert _train_small(train_recorded).trained == small_run.trained
 
 
-def test_wrong_columns_for_the_loss_are_named(standin):
+def test_wrong_columns_for_the_loss_are_named(standin, train_recorded):
+    from embedlab.recipes.softmax import softmax_trainer
+
+    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=20))
     with pytest.raises(
         el.errors.InputError,
-        match=r"loss 'softmax' expects columns \['sentence1', 'sentence2', 'label'\]",
+        match=r"SoftmaxLoss reads two sentence columns and a 'label' column; the dataset has "
+        r"\['sentence1', 'sentence2', 'score'\]",
     ):
-        _run_on_cosine_pairs(standin, "softmax")
-
-
-def test_unknown_loss_name_fails_before_training(standin):
-    with pytest.raises(el.errors.InputError, match="unknown loss"):
-        _run_on_cosine_pairs(standin, "cosinus")
+        train_recorded(standin, pairs, TINY, trainer=softmax_trainer)
+    with pytest.raises(el.errors.InputError, match=r"has a 'score' column"):
+        train_recorded(standin, pairs, TINY)  # MNR would read the scores as labels
     assert el.training.ledger.read_ledger() == []
 
 
-def test_target_evaluator_is_scored_before_and_after(standin):
-    model = el.load_base_model(TINY)
-    result = el.run_recipe(
-        notebook="t",
-        recipe="mnr-soft",
-        model=model,
-        loss="mnr",
-        train_dataset=el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=200)),
-        profile=TINY,
-        evaluator=stsb_evaluator(rows=list(range(100))),
-        target_evaluator=stsb_evaluator(genre="main-captions"),
-        max_steps=3,
-    )
-    record = result.record
-    assert set(record["untrained_target"]) == {"spearman_cosine", "pearson_cosine"}
-    assert record["trained_target"] != record["untrained_target"]
-
-
 def _plain_trainer(steps: int = 10):
-    """The run of ``_train_small``, written the way a notebook writes it (no run_recipe)."""
+    """The run of ``_train_small``, written out the way a notebook writes it."""
     from sentence_transformers import SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from embedlab.training.run import training_arguments
+    from embedlab.batching import NoDuplicatesLengthGroupedBatchSampler
+    from embedlab.recipes.softmax import training_args
 
     model = el.load_base_model(TINY)
     train_dataset = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=400))
     evaluator = stsb_evaluator(rows=list(range(300)))
-    args = training_arguments(
+    args = training_args(
         TINY,
-        output_dir=tempfile.mkdtemp(prefix="embedlab-test-"),
-        no_duplicates=True,
-        max_steps=steps,
+        tempfile.mkdtemp(prefix="embedlab-test-"),
+        batch_sampler=NoDuplicatesLengthGroupedBatchSampler,
     )
+    args.max_steps = steps
     return SentenceTransformerTrainer(
         model=model,
         args=args,
@@ -152,13 +125,13 @@ def _plain_trainer(steps: int = 10):
     )
 
 
-def test_recorded_run_records_a_notebooks_own_trainer_like_run_recipe(small_run):
+def test_a_trainer_written_out_records_the_same_run_as_the_recipe_function(small_run):
     trainer = _plain_trainer()
     with el.recorded_run(trainer, notebook="test_notebook", recipe="plain", profile=TINY) as run:
         trainer.train()
     result = run.result
     assert result.steps == 10 and result.untrained == small_run.untrained
-    assert result.trained == small_run.trained  # the same run as run_recipe's, the same score
+    assert result.trained == small_run.trained  # the same run as mnr_trainer's, the same score
     record = el.training.ledger.read_ledger()[-1]
     assert set(REQUIRED_KEYS) <= set(record)
     assert record["recipe"] == "plain" and record["n_train"] == small_run.record["n_train"]
@@ -234,53 +207,27 @@ def test_untrained_pair_classification_is_remembered_too(standin):
     assert flipped["pairs_cosine_ap"] != first["pairs_cosine_ap"]
 
 
-def test_softmax_head_learns_at_its_own_rate_and_the_ledger_says_so(standin):
+def test_softmax_head_learns_at_its_own_rate_and_the_ledger_says_so(standin, train_recorded):
     """SoftmaxLoss's new classifier takes profile.head_learning_rate (learning_rate_mapping);
     the encoder keeps the profile's learning rate."""
-    from embedlab.training.run import training_arguments
+    from embedlab.recipes.softmax import softmax_trainer, training_args
 
-    args = training_arguments(TINY, output_dir="unused", head_learning_rate=1e-3)
+    args = training_args(TINY, "unused", head_learning_rate=1e-3)
     assert args.learning_rate_mapping == {r"^classifier\.": 1e-3}
-    assert training_arguments(TINY, output_dir="unused").learning_rate_mapping == {}
+    assert training_args(TINY, "unused").learning_rate_mapping == {}
     with pytest.raises(el.errors.InputError, match="head_learning_rate=2"):
         TINY.with_changes(head_learning_rate=2)
-    model = el.load_base_model(TINY)
     pairs = el.data.nli_pairs(el.load_nli("mnli", "train", n_rows=40))
-    run = el.run_recipe(
-        notebook="t",
-        recipe="softmax",
-        model=model,
-        loss="softmax",
-        train_dataset=pairs,
-        profile=TINY,
+    run = train_recorded(
+        el.load_base_model(TINY),
+        pairs,
+        TINY,
+        trainer=softmax_trainer,
         evaluator=stsb_evaluator(rows=list(range(50))),
         max_steps=2,
     )
     assert run.record["learning_rate_mapping"] == {r"^classifier\.": TINY.head_learning_rate}
     assert run.record["learning_rate"] == TINY.learning_rate != TINY.head_learning_rate
-
-
-def test_the_notebooks_mnr_recipe_gives_run_recipes_score(tmp_path):
-    """Notebook 04's #@save recipe (mnr_trainer in recorded_run) and run_recipe train the same
-    run: the reference records made through either path stay valid."""
-    from embedlab.recipes.mnr import mnr_trainer
-
-    data = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=300))
-    evaluator = stsb_evaluator(rows=list(range(200)))
-    trainer = mnr_trainer(el.load_base_model(TINY), data, TINY, evaluator, output_dir=str(tmp_path))
-    with el.recorded_run(trainer, notebook="t", recipe="recipe-path", profile=TINY) as run:
-        trainer.train()
-    old = el.run_recipe(
-        notebook="t",
-        recipe="run-recipe-path",
-        model=el.load_base_model(TINY),
-        loss="mnr",
-        train_dataset=data,
-        profile=TINY,
-        evaluator=evaluator,
-    )
-    assert run.result.steps == old.steps > 0
-    assert run.result.trained == old.trained != old.untrained
 
 
 def test_recorded_run_scores_and_records_a_target_evaluator():
