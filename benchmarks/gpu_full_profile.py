@@ -56,7 +56,7 @@ from embedlab.profiles import FULL
 from embedlab.recipes.cosine import cosine_trainer
 from embedlab.recipes.mnr import mnr_trainer
 from embedlab.recipes.softmax import softmax_trainer
-from embedlab.recipes.tsdae import tsdae_trainer
+from embedlab.recipes.tsdae import TSDAESettings, tsdae_trainer
 from embedlab.training.recipes import finetune_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -188,13 +188,13 @@ def cells(base: str, nli: Dataset) -> dict[str, Cell]:
     triplets = el.data.mnr_triplets(nli)
     book_triplets = round(FULL.n_train * len(triplets) / len(nli))  # entailment rows of 50,000
     sentences = tsdae.unlabelled_sentences(nli)
-    settings = tsdae.tsdae_settings(FULL)
+    settings = TSDAESettings.of(FULL)
 
     def base_model(_batch: int) -> SentenceTransformer:
         return sentence_model(base, max_len)
 
     def tsdae_build(_batch: int):
-        model = sentence_model(base, max_len, pooling=settings["pooling"])
+        model = sentence_model(base, max_len, pooling=settings.pooling)
         return model, tsdae.denoising_pairs(sentences), tsdae_trainer
 
     def finetune_build(_batch: int):
@@ -225,9 +225,7 @@ def cells(base: str, nli: Dataset) -> dict[str, Cell]:
             lambda b, loss=loss: (base_model(b), triplets, partial(mnr_trainer, loss=loss)),
         )
     table["finetune"] = Cell("finetune", "05", 32, book_triplets, finetune_build)
-    table["tsdae"] = Cell(
-        "tsdae", "07", settings["batch_size"], settings["n_sentences"], tsdae_build
-    )
+    table["tsdae"] = Cell("tsdae", "07", settings.batch_size, settings.n_sentences, tsdae_build)
     table["cross-encoder"] = Cell("cross-encoder", "06", 16, 10_000, lambda b: (None, None, None))
     return table
 

@@ -23,10 +23,10 @@ from ..methods import augmentation as aug
 from ..methods import tsdae
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import Profile
-from ..recipes.augsbert import teacher_trainer
+from ..recipes.augsbert import TeacherSettings, teacher_trainer
 from ..recipes.cosine import cosine_trainer
 from ..recipes.mnr import mnr_trainer
-from ..recipes.tsdae import tsdae_trainer
+from ..recipes.tsdae import TSDAE_FULL, TSDAE_QUICK, tsdae_trainer
 from .explorers import item_set
 from .knobs import KNOBS, Knob, MapSet, RecipeSpec, TrainingPlan
 from .recipe_panels import nli_pair_map, panel_profile
@@ -62,7 +62,7 @@ def augsbert_plan(settings: dict[str, Any], profile: Profile) -> TrainingPlan:
     base, _ = aug.cross_encoder_base(profile)
     # notebook 06's teacher at its own settings (not knobs: the panel is about the silver set)
     with tempfile.TemporaryDirectory(prefix="embedlab-teacher-") as scratch:
-        teacher = teacher_trainer(base, gold, profile, aug.teacher_settings(profile), scratch)
+        teacher = teacher_trainer(base, gold, profile, TeacherSettings.of(profile), scratch)
         teacher.train()
     cross_encoder = teacher.model
     del teacher
@@ -118,7 +118,7 @@ TSDAE_POOLING = Knob(
     "pooling",
     "TSDAE's sentence vector: the [CLS] token's output, or the mean of all tokens' outputs",
     "choice",
-    {p: tsdae.TSDAE_SETTINGS[p]["pooling"] for p in ("quick", "full")},
+    {"quick": TSDAE_QUICK.pooling, "full": TSDAE_FULL.pooling},
     choices=("mean", "cls"),
 )
 
@@ -170,8 +170,8 @@ TSDAE_PANEL = RecipeSpec(
         KNOBS["epochs"],
         KNOBS["batch_size"].with_range(quick=(16, (2, 64)), full=(16, (2, 64))),
         KNOBS["learning_rate"].with_range(
-            quick=(tsdae.TSDAE_SETTINGS["quick"]["learning_rate"], (1e-6, 1e-2)),
-            full=(tsdae.TSDAE_SETTINGS["full"]["learning_rate"], (1e-6, 1e-3)),
+            quick=(TSDAE_QUICK.learning_rate, (1e-6, 1e-2)),
+            full=(TSDAE_FULL.learning_rate, (1e-6, 1e-3)),
         ),
     ),
     build=tsdae_plan,

@@ -36,10 +36,8 @@ from ..settings import profile_scale
 
 __all__ = [
     "PAIRING_STRATEGIES",
-    "TEACHER_SETTINGS",
     "BI_ENCODER_LOSS",
     "cross_encoder_base",
-    "teacher_settings",
     "bi_encoder_loss",
     "positive_pairs",
     "bi_encoder_dataset",
@@ -57,18 +55,6 @@ __all__ = [
 PAIRING_STRATEGIES = ("given", "random", "semantic")
 MINILM_NAME = MINILM_HUB_ID.split("/")[-1]
 
-
-# The teacher's training settings per profile: notebook 06 and its panel share them.
-TEACHER_SETTINGS: dict[str, dict[str, Any]] = {
-    # all-MiniLM-L6-v2's body on 2,000 gold pairs of the quick profile's NLI rows, 1,000 held
-    # back, length-grouped batches, two cores. Measured (accuracy against a majority class of
-    # 0.664, ROC AUC, seconds): 2 epochs of 32 at 1.5e-4: 0.787, 0.866, 75 s (taken: a
-    # notebook cell stays under 90 s); 2 epochs of 16 at 1e-4: 0.793, 0.855, 84 s; 3 epochs of
-    # 16 at 5e-5: 0.823, 0.884, 133 s (random batches: 0.817, 0.868, 199 s); 2 epochs of 16
-    # at 2e-4: 0.762, 0.792; one epoch at 5e-5, 1e-4 or 2e-4 predicted no positive
-    "quick": {"epochs": 2, "learning_rate": 1.5e-4, "batch_size": 32, "max_length": 64},
-    "full": {"epochs": 1, "learning_rate": 2e-5, "batch_size": 16, "max_length": 128},  # book
-}
 
 # The bi-encoder's loss on gold + silver. The book's CosineSimilarityLoss (full profile) needs
 # tens of thousands of pairs before it lifts the small quick base (notebook 03); MNR on the
@@ -93,11 +79,6 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
     except ModelUnavailableError:
         return str(pretrained_model_path()), MINILM_NAME
     return path, name.rstrip("/").split("/")[-1]
-
-
-def teacher_settings(profile: Profile) -> dict[str, Any]:
-    """The cross-encoder's training settings for ``profile`` (see :data:`TEACHER_SETTINGS`)."""
-    return dict(TEACHER_SETTINGS[profile_scale(profile)])
 
 
 def bi_encoder_loss(profile: Profile) -> str:

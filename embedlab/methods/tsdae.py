@@ -3,9 +3,9 @@
 Each training sentence loses a share of its words (the *deletion noise*); the encoder turns
 the damaged copy into one vector and a decoder, tied to the encoder's weights, must rebuild
 the original sentence from that vector alone. The loss is the library's
-``DenoisingAutoEncoderLoss``; this module makes the (damaged, original) pairs and holds each
-profile's settings (:data:`TSDAE_SETTINGS`): the paper's [CLS] pooling for bert-base, mean
-pooling for the quick profile's small base, whose [CLS] vector TSDAE lowered on every seed.
+``DenoisingAutoEncoderLoss``; this module makes the (damaged, original) pairs. Each scale's
+settings (``TSDAESettings``: the paper's [CLS] pooling for bert-base, mean pooling for the
+quick profile's small base) are notebook 07's, in :mod:`embedlab.recipes.tsdae`.
 
 The noise needs no NLTK data (which cannot be downloaded offline): words are split by a
 regular expression and joined back with the usual spacing rules for punctuation.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
-from typing import Any
 
 import torch
 from datasets import Dataset
@@ -28,8 +27,6 @@ from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncod
 
 from ..data import require_columns
 from ..errors import InputError
-from ..profiles import Profile
-from ..settings import profile_scale
 
 __all__ = [
     "split_words",
@@ -38,44 +35,11 @@ __all__ = [
     "denoising_pairs",
     "unlabelled_sentences",
     "rebuild",
-    "TSDAE_SETTINGS",
-    "tsdae_settings",
 ]
-
-# Per profile: the sentence vector's pooling, unlabelled sentences, and training settings.
-# Full: the TSDAE paper's recipe for bert-base ([CLS], lr 3e-5, batch 8 there, 16 here as in
-# the book) on the book's 25,000 rows' sentences. Quick: measured on embedlab's 4-layer base
-# (seed 42, SNLI captions, STS-B validation): [CLS] pooling fell at every learning rate tried
-# (0.488 -> 0.44-0.46 at 1e-4 to 5e-4, over 250 to 1,200 steps), while mean
-# pooling rose (0.492 -> 0.513 at 1e-4, 0.530 at 3e-4); 1e-4 left the better start for the
-# supervised stage that follows in notebook 07 (captions 0.513 against 0.497 at 3e-4). With
-# length-grouped batches (seed 42): 1e-4 0.523 on 8,000 sentences (74 s); on 4,000 (35 s)
-# 2e-4 0.531 and 3e-4 0.536; 2e-4 then MNLI's supervised stage: captions 0.517.
-TSDAE_SETTINGS: dict[str, dict[str, Any]] = {
-    "quick": {
-        "pooling": "mean",
-        "n_sentences": 4_000,
-        "epochs": 1,
-        "batch_size": 16,
-        "learning_rate": 2e-4,
-    },
-    "full": {
-        "pooling": "cls",
-        "n_sentences": 25_000,
-        "epochs": 1,
-        "batch_size": 16,
-        "learning_rate": 3e-5,
-    },
-}
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}%'’\"")
 _NO_SPACE_AFTER = set('([{$"')
-
-
-def tsdae_settings(profile: Profile) -> dict[str, Any]:
-    """TSDAE's pooling, sentence count and training settings for ``profile``."""
-    return dict(TSDAE_SETTINGS[profile_scale(profile)])
 
 
 def split_words(text: str) -> list[str]:

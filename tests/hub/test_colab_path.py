@@ -160,11 +160,10 @@ from embedlab.methods import augmentation as aug
 mnli = el.load_nli("mnli", "train", n_rows=full.n_train)
 gold = el.data.cosine_pairs(mnli)
 base, base_name = aug.cross_encoder_base(full)
-settings = aug.teacher_settings(full)
-from embedlab.recipes.augsbert import teacher_trainer
-import tempfile
-trainer = teacher_trainer(base, gold, full, {**settings, "epochs": 1, "batch_size": 16},
-                          tempfile.mkdtemp())
+import dataclasses
+from embedlab.recipes.augsbert import TeacherSettings, teacher_trainer
+settings = dataclasses.replace(TeacherSettings.of(full), epochs=1, batch_size=16)
+trainer = teacher_trainer(base, gold, full, settings, tempfile.mkdtemp())
 trainer.train()
 teacher = trainer.model
 silver = aug.label_pairs(teacher, aug.random_pairs(gold, 32, seed=full.seed))
@@ -183,10 +182,11 @@ record["teacher_base"] = base_name
     "07_tsdae_domain_adaptation": """
 from embedlab.methods import tsdae
 from embedlab.recipes.tsdae import tsdae_trainer
-settings = tsdae.tsdae_settings(full)
+from embedlab.recipes.tsdae import TSDAESettings
+settings = TSDAESettings.of(full)
 sentences = tsdae.unlabelled_sentences(el.load_nli("snli", "train"), 64)
 pairs = tsdae.denoising_pairs(sentences, 0.6, seed=full.seed)
-model = el.load_base_model(full, pooling=settings["pooling"])
+model = el.load_base_model(full, pooling=settings.pooling)
 captions = el.evaluation.stsb_evaluator(genre="main-captions")
 trainer = tsdae_trainer(model, pairs, full, el.evaluation.stsb_evaluator(),
                         output_dir=tempfile.mkdtemp())
@@ -195,7 +195,7 @@ with el.recorded_run(trainer, notebook=NB, recipe="tsdae", profile=full,
                      target_evaluator=captions) as run:
     trainer.train()
 record = run.result.record
-record["pooling"] = settings["pooling"]
+record["pooling"] = settings.pooling
 """,
     "08_matryoshka_embeddings": """
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss

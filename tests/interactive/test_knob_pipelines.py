@@ -1,5 +1,7 @@
 """The knob panels of notebooks 06-07: their knobs, checks and the plans they build."""
 
+import dataclasses
+
 import embedlab as el
 from embedlab.interactive import panels
 from embedlab.interactive.pipeline_panels import augsbert_plan, tsdae_plan
@@ -58,8 +60,10 @@ def test_tsdae_plan_damages_captions_for_the_chosen_pooling():
 
 
 def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch):
-    quick = {**aug.TEACHER_SETTINGS["quick"], "epochs": 1}  # the plan, not its quality
-    monkeypatch.setitem(aug.TEACHER_SETTINGS, "quick", quick)
+    from embedlab.recipes import augsbert
+
+    quick = dataclasses.replace(augsbert.TEACHER_QUICK, epochs=1)  # the plan, not its quality
+    monkeypatch.setattr(augsbert, "TEACHER_QUICK", quick)
     settings = el.interactive.panels.validate_settings(
         "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.profiles.QUICK
     )

@@ -75,10 +75,10 @@ def test_the_teachers_gold_needs_both_classes_and_0_1_scores():
 
 
 def test_notebook_06s_teacher_recipe_trains_a_cross_encoder(tmp_path):
-    from embedlab.recipes.augsbert import teacher_trainer
+    from embedlab.recipes.augsbert import TeacherSettings, teacher_trainer
 
     base, _ = aug.cross_encoder_base(el.profiles.QUICK)
-    settings = {"epochs": 1, "batch_size": 2, "learning_rate": 1e-4, "max_length": 32}
+    settings = TeacherSettings(epochs=1, batch_size=2, learning_rate=1e-4, max_length=32)
     trainer = teacher_trainer(base, _gold(), el.profiles.QUICK, settings, output_dir=str(tmp_path))
     before = [p.detach().clone() for p in trainer.model.parameters()]
     trainer.train()
@@ -95,9 +95,11 @@ def test_the_teacher_starts_from_minilm_offline_and_in_the_quick_profile():
     ):  # offline, bert-base-uncased (full) is not at hand
         path, name = aug.cross_encoder_base(profile)
         assert name == "all-MiniLM-L6-v2" and path == el.models.pretrained_model_path()
-    assert aug.teacher_settings(el.profiles.QUICK) == aug.TEACHER_SETTINGS["quick"]
-    assert aug.TEACHER_SETTINGS["quick"] != aug.TEACHER_SETTINGS["full"]
-    assert aug.teacher_settings(el.profiles.FULL) == aug.TEACHER_SETTINGS["full"]
+    from embedlab.recipes.augsbert import TEACHER_FULL, TEACHER_QUICK, TeacherSettings
+
+    assert TeacherSettings.of(el.profiles.QUICK) is TEACHER_QUICK != TEACHER_FULL
+    assert TeacherSettings.of(el.profiles.FULL) is TEACHER_FULL
+    assert TeacherSettings.of(el.profiles.QUICK.with_changes(name="colab")) is TEACHER_QUICK
 
 
 def test_the_teacher_starts_from_a_lab_kits_copy_of_the_full_base(tmp_path, monkeypatch):
