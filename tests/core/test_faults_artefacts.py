@@ -10,19 +10,17 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from recorded import one_cosine_step as _run
 from sentence_transformers import SentenceTransformer
 
 import embedlab as el
 from embedlab import models
 from embedlab.artefacts import MANIFEST, manifest_problem, safe_name, write_folder
-from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive.explorers import load_choice
-from embedlab.recipes.cosine import cosine_trainer
 from embedlab.training import ledger
 from embedlab_tools import build_base
 
@@ -216,22 +214,6 @@ def test_a_name_with_nothing_safe_left_is_refused(name):
 
 
 # --- the runs folder, checked before any training ------------------------------------------------
-
-
-def _run(standin, after_training=None, **names):
-    """One step of notebook 03's cosine trainer on 16 pairs, recorded as ``t`` / ``cosine``;
-    ``after_training()`` runs once the step is taken, before the model is saved."""
-    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=16))
-    with tempfile.TemporaryDirectory() as scratch:
-        evaluator = stsb_evaluator(rows=list(range(16)))
-        trainer = cosine_trainer(standin, pairs, TINY, evaluator, output_dir=scratch)
-        trainer.args.max_steps = 1
-        names = {"notebook": "t", "recipe": "cosine", **names}
-        with el.recorded_run(trainer, profile=TINY, **names) as run:
-            trainer.train()
-            if after_training is not None:
-                after_training()
-    return run.result
 
 
 def test_a_path_in_a_name_never_writes_outside_the_models_folder(standin, tmp_path, caplog):

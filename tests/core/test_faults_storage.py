@@ -15,16 +15,14 @@ import math
 import os
 import shutil
 import signal
-import tempfile
 from collections import namedtuple
 from pathlib import Path
 
 import pytest
+from recorded import one_cosine_step as _run
 
 import embedlab as el
 from embedlab.artefacts import distinct_name, manifest_problem, write_folder
-from embedlab.evaluation import stsb_evaluator
-from embedlab.recipes.cosine import cosine_trainer
 from embedlab.training import ledger
 from embedlab.training import run as training
 from embedlab.training.ledger import ledger_path, read_ledger, record_run
@@ -32,22 +30,6 @@ from embedlab_tools import train as cli
 
 TINY = el.profiles.QUICK.with_changes(warmup_steps=0)
 RUN_FIX = "The run was not recorded in the ledger."
-
-
-def _run(standin, after_training=None, **names):
-    """One step of notebook 03's cosine trainer on 16 pairs, recorded as ``t`` / ``cosine``;
-    ``after_training()`` runs once the step is taken, before the model is saved."""
-    pairs = el.data.cosine_pairs(el.load_nli("mnli", "train", n_rows=16))
-    with tempfile.TemporaryDirectory() as scratch:
-        evaluator = stsb_evaluator(rows=list(range(16)))
-        trainer = cosine_trainer(standin, pairs, TINY, evaluator, output_dir=scratch)
-        trainer.args.max_steps = 1
-        names = {"notebook": "t", "recipe": "cosine", **names}
-        with el.recorded_run(trainer, profile=TINY, **names) as run:
-            trainer.train()
-            if after_training is not None:
-                after_training()
-    return run.result
 
 
 def _earlier_run(standin, make_record) -> tuple[Path, bytes, dict[Path, bytes]]:
