@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from . import dashboard, explorers, knobs, panels, pipeline_panels, recipe_panels, widgets
+from . import dashboard, explorers, knobs, widgets
 from .dashboard import dashboard_table
 from .explorers import embedding_maps, item_set, model_choices, similarity_view
-from .knobs import KNOBS, RecipeSpec
-from .panels import (
-    BUILTIN_PANELS,
-    panel_recipes,
-    recipe_spec,
-    register_recipe,
-    run_knobs,
-    validate_settings,
-)
+from .knobs import KNOBS, RecipeSpec, TrainingPlan, run_knobs, validate_settings
 from .widgets import embedding_explorer, knob_panel, results_dashboard, similarity_explorer
 
 __all__ = [
     "dashboard",
     "explorers",
     "knobs",
-    "panels",
-    "pipeline_panels",
-    "recipe_panels",
     "widgets",
     "dashboard_table",
     "embedding_maps",
@@ -31,10 +20,7 @@ __all__ = [
     "similarity_view",
     "KNOBS",
     "RecipeSpec",
-    "BUILTIN_PANELS",
-    "panel_recipes",
-    "recipe_spec",
-    "register_recipe",
+    "TrainingPlan",
     "run_knobs",
     "validate_settings",
     "embedding_explorer",

@@ -1,28 +1,24 @@
-"""Knob panels without the widgets: which settings a recipe exposes, their bounds, checks, runs.
+"""Knob panels without the widgets: the knobs a recipe exposes, their bounds, checks and runs.
 
-A *recipe spec* names the knobs a learner may turn for one recipe (loss, training pairs,
-epochs, batch size, learning rate, negatives, TSDAE deletion ratio, silver pairing...), the
-bounds that keep a run short on each profile, a cross-knob check, and a ``build`` function
-that turns settings into a :class:`TrainingPlan`. :func:`run_knobs` validates the settings,
-maps a fixed validation set before training, trains with the plan's recipe function (a
-notebook's ``#@save`` cell, :mod:`embedlab.recipes`) inside
-:class:`embedlab.training.run.recorded_run` (so every run lands in the ledger), and maps it
-again. :mod:`embedlab.interactive.widgets` is only a shell over these functions.
+A notebook builds its panel in the cell before it shows it, from what the notebook already
+made: a :class:`RecipeSpec` names the knobs a learner may turn (training pairs, epochs, batch
+size, learning rate, negatives, deletion ratio...), their bounds on each profile, and a
+``build`` function that turns the chosen settings into a :class:`TrainingPlan`: the model, the
+notebook's own training rows and its ``#@save`` trainer function (:mod:`embedlab.recipes`).
+:func:`run_knobs` checks the settings, maps a fixed validation set, trains the plan inside
+:class:`embedlab.training.run.recorded_run` (so every run lands in the ledger) and maps it
+again. :mod:`embedlab.interactive.widgets` is only a shell over these functions:
 
-This module works on specs; the panels by name (notebooks 02-05's in
-:mod:`embedlab.interactive.recipe_panels`, 06-07's in
-:mod:`embedlab.interactive.pipeline_panels`, a later notebook's added with
-``register_recipe``) are looked up in :mod:`embedlab.interactive.panels`:
-
->>> spec = panels.recipe_spec("softmax")
->>> settings = validate_settings(spec, {"n_pairs": 500}, QUICK)   # InputError if bad
->>> outcome = run_knobs(spec, settings, QUICK)
+>>> spec = RecipeSpec("softmax", NOTEBOOK, "SoftmaxLoss", knobs, ledger_name, build=plan)
+>>> settings = validate_settings(spec, {"n_pairs": 500}, profile)   # InputError if bad
+>>> outcome = run_knobs(spec, settings, profile)     # settings -> build -> trainer
 >>> outcome.result.trained["spearman_cosine"]
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,13 +30,16 @@ from datasets import Dataset
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
 from transformers import TrainerCallback
 
+from ..data import NLI_LABELS, load_nli, split_by_premise
 from ..errors import InputError
-from ..evaluation import stsb_evaluator
+from ..evaluation import pair_features, stsb_evaluator
 from ..methods.augmentation import PAIRING_STRATEGIES
 from ..plots import umap_coordinates
 from ..profiles import Profile
 from ..settings import as_number, check_profile, check_setting, profile_scale
+from ..sources import data_dir
 from ..training.run import RunResult, recorded_run
+from .explorers import item_set
 
 __all__ = [
     "Knob",
@@ -57,6 +56,10 @@ __all__ = [
     "validate_settings",
     "run_knobs",
     "warmup_for",
+    "panel_profile",
+    "first_rows",
+    "nli_pair_map",
+    "genre_map",
 ]
 
 
@@ -98,6 +101,19 @@ class Knob:
     def with_bounds(self, **by_profile: tuple[Any, Any]) -> Knob:
         """A copy with new (low, high) per profile, e.g. ``quick=(32, 1280)``."""
         return dataclasses.replace(self, bounds={**self.bounds, **by_profile})
+
+    def up_to(
+        self, n_rows: int, *, default: int | None = None, label: str = "", help: str = ""
+    ) -> Knob:
+        """A copy for a training set of ``n_rows``: from 32 (or all, when fewer) to all of
+        them, ``default`` (all) to start; ``label`` and ``help`` replace the knob's own."""
+        return dataclasses.replace(
+            self,
+            label=label or self.label,
+            help=help or self.help,
+            defaults=_same(n_rows if default is None else default),
+            bounds=_same((min(32, n_rows), n_rows)),
+        )
 
     def with_choices(self, choices: Sequence[str], default: str | None = None) -> Knob:
         """A copy offering only ``choices`` (default: the first)."""
@@ -167,10 +183,18 @@ KNOBS: dict[str, Knob] = {
         Knob(
             "negatives",
             "negatives",
-            "none = in-batch only; soft = random; semi-hard = mined; hard = contradiction",
+            "none = in-batch only; soft, easy = random; semi-hard = mined; hard = contradiction",
             "choice",
             _same("soft"),
-            choices=("none", "soft", "semi-hard", "hard"),
+            choices=("none", "soft", "easy", "semi-hard", "hard"),
+        ),
+        Knob(
+            "pooling",
+            "pooling",
+            "the sentence vector: the [CLS] token's output, or the mean of all tokens' outputs",
+            "choice",
+            _same("mean"),
+            choices=("mean", "cls"),
         ),
         Knob(
             "deletion_ratio",
@@ -224,7 +248,7 @@ class RecipeSpec:
     :func:`run_knobs` trains; a pipeline of several steps (Augmented SBERT's teacher and
     silver pairs) runs its first steps in ``build``."""
 
-    name: str  # registry key, e.g. "softmax"
+    name: str  # short name, e.g. "softmax"
     notebook: str  # the notebook that teaches it (ledger's notebook field)
     title: str  # one line shown at the top of the panel
     knobs: tuple[Knob, ...]  # the knobs shown, in order
@@ -301,6 +325,7 @@ class StepProgress(TrainerCallback):
 
 def check_spec(spec: RecipeSpec) -> RecipeSpec:
     """``spec`` if its knobs and functions are well formed; raise :class:`InputError` if not."""
+    spec = _spec(spec)
     if not callable(spec.build):
         raise InputError(f"knob panel {spec.name!r} needs build=, a function settings -> plan")
     for knob in spec.knobs:
@@ -316,8 +341,8 @@ def check_spec(spec: RecipeSpec) -> RecipeSpec:
 def _spec(recipe: RecipeSpec) -> RecipeSpec:
     if not isinstance(recipe, RecipeSpec):
         raise InputError(
-            f"expected a RecipeSpec, got {recipe!r}; look a panel up by name with "
-            "embedlab.interactive.panels (recipe_spec, validate_settings, run_knobs)"
+            f"expected a RecipeSpec, got {recipe!r}: a notebook builds its panel's spec in the "
+            "cell above its el.knob_panel(...) call; run that cell and pass the spec"
         )
     return recipe
 
@@ -429,7 +454,7 @@ def run_knobs(
     """Validate ``settings``, train ``recipe`` with them and record the run in the ledger.
 
     Args:
-        recipe: a :class:`RecipeSpec` (by name: :func:`embedlab.interactive.panels.run_knobs`).
+        recipe: the panel's :class:`RecipeSpec`.
         settings: knob values; missing ones take their defaults.
         profile: bounds and the remaining training settings come from it.
         notebook: the ledger's notebook field (default: the recipe's notebook).
@@ -447,50 +472,82 @@ def run_knobs(
     checked = validate_settings(spec, settings, profile)
     n_map = min(300, profile.umap_points) if map_points is None else map_points
     map_set = spec.map_set(profile, n_map) if (spec.map_set and n_map >= 4) else None
-    callbacks = [*([StepProgress(progress)] if progress else []), *callbacks]
-    maps = {}
-    extra = {"source": "knob panel", "settings": checked}
     plan = spec.build(checked, profile)
-    notes = plan.extra
+    maps = {}
     if map_set is not None:
         maps["before"] = umap_coordinates(map_set.featurize(plan.model), seed=profile.seed)
-    result = _train_with_recipe(
-        notebook=notebook or spec.notebook,
-        recipe=spec.ledger_name(checked),
-        plan=plan,
-        extra={**extra, **plan.extra},
-        evaluator=evaluator,
-        callbacks=callbacks,
-    )
-    if map_set is not None and result.model is not None:
-        maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
-    return PanelOutcome(
-        spec=spec, settings=checked, result=result, maps=maps, map_set=map_set, notes=notes
-    )
-
-
-def _train_with_recipe(
-    *,
-    notebook: str,
-    recipe: str,
-    plan: TrainingPlan,
-    extra: dict[str, Any],
-    evaluator=None,
-    callbacks: Sequence[TrainerCallback] = (),
-) -> RunResult:
-    """Train with the plan's recipe function, recorded as the notebook records its cells."""
     trainer = plan.trainer(
         plan.model, plan.train_dataset, plan.profile, evaluator or stsb_evaluator()
     )
-    for callback in callbacks:
+    for callback in [*([StepProgress(progress)] if progress else []), *callbacks]:
         trainer.add_callback(callback)
     with recorded_run(
         trainer,
-        notebook=notebook,
-        recipe=recipe,
+        notebook=notebook or spec.notebook,
+        recipe=spec.ledger_name(checked),
         profile=plan.profile,
         target_evaluator=plan.target_evaluator,
-        extra=extra,
+        extra={"source": "knob panel", "settings": checked, **plan.extra},
     ) as run:
         trainer.train()
-    return run.result
+    result = run.result
+    if map_set is not None and result.model is not None:
+        maps["after"] = umap_coordinates(map_set.featurize(result.model), seed=profile.seed)
+    return PanelOutcome(
+        spec=spec, settings=checked, result=result, maps=maps, map_set=map_set, notes=plan.extra
+    )
+
+
+def panel_profile(
+    settings: Mapping[str, Any], n_rows: int, profile: Profile, *, recipe_rows: int | None = None
+) -> Profile:
+    """The run's profile: ``profile`` with the panel's epochs, batch size and learning rate.
+
+    When these are ``profile``'s own and the run trains on ``recipe_rows`` rows (the notebook's
+    training set), this is ``profile`` itself: the notebook's recipe, warm-up included.
+    Otherwise the warm-up is scaled to the run (:func:`warmup_for`).
+    """
+    chosen = {key: settings[key] for key in ("epochs", "batch_size", "learning_rate")}
+    if n_rows == recipe_rows and all(getattr(profile, k) == v for k, v in chosen.items()):
+        return profile
+    return profile.with_changes(
+        **chosen,
+        warmup_steps=warmup_for(n_rows, settings["batch_size"], settings["epochs"], profile),
+    )
+
+
+def first_rows(dataset: Dataset, n_rows: int, what: str = "training rows") -> Dataset:
+    """The first ``n_rows`` of ``dataset``; an :class:`InputError` when it has fewer."""
+    if n_rows > len(dataset):
+        raise InputError(
+            f"only {len(dataset):,} {what} exist here; ask for at most {len(dataset):,}"
+        )
+    return dataset.select(range(n_rows))
+
+
+HELD_OUT_PREMISES = 500  # as notebooks 04 and 05: MNLI premises kept out of training
+
+
+@functools.lru_cache(maxsize=2)
+def _held_out_pairs(seed: int, folder: str) -> Dataset:
+    groups = load_nli("mnli", "validation_matched")
+    return split_by_premise(groups, n_held_out=HELD_OUT_PREMISES, seed=seed)[1]
+
+
+def genre_map(profile: Profile, n_points: int) -> MapSet:
+    """STS-B validation sentences coloured by genre (captions, news, forums): 07's map."""
+    items = item_set("STS-B sentences · genre", n_points)
+    return MapSet(items.featurize, items.labels, None, "STS-B sentences by genre")
+
+
+def nli_pair_map(profile: Profile, n_points: int) -> MapSet:
+    """Held-out MNLI validation pairs as (u, v, |u-v|), coloured by NLI label: the map the
+    panels of 02-06 draw before and after a run."""
+    rows = first_rows(_held_out_pairs(profile.seed, str(data_dir())), n_points)
+    premises, hypotheses = list(rows["premise"]), list(rows["hypothesis"])
+    return MapSet(
+        featurize=lambda model: pair_features(model, premises, hypotheses),
+        labels=list(rows["label"]),
+        label_names=NLI_LABELS,
+        title="held-out MNLI pairs (u, v, |u-v|)",
+    )

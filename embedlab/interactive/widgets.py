@@ -6,7 +6,7 @@ Displaying a shell runs no training; the Run button does. Results are written in
 ``Output`` widget as ready-made outputs (text, PNG, HTML tables), so they show the same in
 JupyterLab, in a saved notebook and in a test without a kernel.
 
->>> knob_panel("mnr", profile)              # a knob panel for notebook 04's recipe
+>>> knob_panel(MNR_PANEL, profile)          # the knob panel notebook 04 builds
 >>> similarity_explorer()                   # sentences x model -> cosine matrix
 >>> embedding_explorer()                    # UMAP of a labelled set, one or two models
 >>> results_dashboard()                     # the ledger, filtered, beside the book
@@ -57,12 +57,13 @@ from .explorers import (
 )
 from .knobs import (
     PanelOutcome,
+    RecipeSpec,
+    check_spec,
     knob_bounds,
     knob_default,
     run_knobs,
     validate_settings,
 )
-from .panels import recipe_spec
 
 __all__ = [
     "StaticView",
@@ -262,14 +263,14 @@ class KnobPanel(StaticView, widgets.VBox):
 
     def __init__(
         self,
-        recipe: str,
+        recipe: RecipeSpec,
         profile: Profile | None = None,
         *,
         notebook: str | None = None,
         map_points: int | None = None,
         evaluator=None,
     ) -> None:
-        self.spec = recipe_spec(recipe)
+        self.spec = check_spec(recipe)
         self.profile = get_profile() if profile is None else check_profile(profile, "knob_panel")
         check_evaluator(evaluator, "evaluator")
         self.notebook, self.map_points, self.evaluator = notebook, map_points, evaluator
@@ -629,18 +630,18 @@ class ResultsDashboard(StaticView, widgets.VBox):
 
 
 def knob_panel(
-    recipe: str,
+    recipe: RecipeSpec,
     profile: Profile | None = None,
     *,
     notebook: str | None = None,
     map_points: int | None = None,
     evaluator=None,
 ) -> KnobPanel:
-    """A knob panel for ``recipe`` (see :func:`embedlab.interactive.panels.panel_recipes`); Run trains.
+    """A knob panel for ``recipe``; Run trains.
 
     Args:
-        recipe: ``"softmax"`` (02), ``"cosine"`` (03), ``"mnr"`` (04), ``"finetune"`` (05) or
-            a recipe registered later with :func:`embedlab.interactive.panels.register_recipe`.
+        recipe: the panel's :class:`~embedlab.interactive.knobs.RecipeSpec`, which a notebook
+            builds in the cell above from its own data and ``#@save`` trainer.
         profile: bounds and defaults come from it (default: the active profile).
         notebook: the ledger's notebook field (default: the recipe's notebook).
         map_points: validation items mapped before/after (0 = no maps).
