@@ -54,10 +54,10 @@ from embedlab.methods import tsdae
 from embedlab.models import pretrained_model_path, quick_base_path
 from embedlab.profiles import FULL
 from embedlab.recipes.cosine import cosine_trainer
+from embedlab.recipes.finetune import finetune_settings
 from embedlab.recipes.mnr import mnr_trainer
 from embedlab.recipes.softmax import softmax_trainer
 from embedlab.recipes.tsdae import TSDAESettings, tsdae_trainer
-from embedlab.training.recipes import finetune_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import load_average, machine  # noqa: E402  (same folder)

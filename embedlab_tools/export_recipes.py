@@ -28,7 +28,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "02_softmax_loss": ("softmax", "SoftmaxLoss on NLI pairs, and the training arguments"),
     "03_cosine_similarity_loss": ("cosine", "CosineSimilarityLoss and CoSENTLoss on scored pairs"),
     "04_mnr_loss_and_hard_negatives": ("mnr", "MultipleNegativesRankingLoss, whole or in groups"),
-    "06_augmented_sbert": ("augsbert", "Augmented SBERT's teacher: a cross-encoder on gold pairs"),
+    "05_finetuning_pretrained": ("finetune", "The settings for fine-tuning a pretrained model"),
+    "06_augmented_sbert": ("augsbert", "Augmented SBERT: the bi-encoder's recipe and the teacher"),
     "07_tsdae_domain_adaptation": ("tsdae", "TSDAE: DenoisingAutoEncoderLoss and its trainer"),
     "08_matryoshka_embeddings": ("matryoshka", "MatryoshkaLoss over MNR, at chosen sizes"),
 }
@@ -48,11 +49,13 @@ def marked_cells(notebook: Path) -> list[str]:
 def module_text(notebook: Path, what: str, cells: list[str] | None = None) -> str:
     """The module that ``notebook``'s marked cells make (``cells`` instead of the file's)."""
     body = "\n\n\n".join(marked_cells(notebook) if cells is None else cells)
+    # a module that opens with a function or class takes two blank lines after its docstring
+    gap = "\n\n\n" if body.startswith(("def ", "class ", "@")) else "\n\n"
     header = (
         f'"""{what}: the recipe cells of notebooks/{notebook.name}.\n\n'
         "Copied from the cells marked #@save by `embedlab-export-recipes`; edit the notebook,\n"
         "not this file (the unit tests fail while the two differ).\n"
-        '"""\n\n'
+        '"""' + gap
     )
     return header + body + "\n"
 

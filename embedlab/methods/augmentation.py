@@ -32,13 +32,10 @@ from ..data import require_columns
 from ..errors import InputError, ModelUnavailableError
 from ..models import MINILM_HUB_ID, locate_model, pretrained_model_path
 from ..profiles import STANDIN, Profile, device_name
-from ..settings import profile_scale
 
 __all__ = [
     "PAIRING_STRATEGIES",
-    "BI_ENCODER_LOSS",
     "cross_encoder_base",
-    "bi_encoder_loss",
     "positive_pairs",
     "bi_encoder_dataset",
     "check_gold_pairs",
@@ -54,12 +51,6 @@ __all__ = [
 
 PAIRING_STRATEGIES = ("given", "random", "semantic")
 MINILM_NAME = MINILM_HUB_ID.split("/")[-1]
-
-
-# The bi-encoder's loss on gold + silver. The book's CosineSimilarityLoss (full profile) needs
-# tens of thousands of pairs before it lifts the small quick base (notebook 03); MNR on the
-# positive pairs (notebook 04) gains from a few thousand, so the quick profile uses it.
-BI_ENCODER_LOSS: dict[str, str] = {"quick": "mnr", "full": "cosine"}
 
 
 def cross_encoder_base(profile: Profile) -> tuple[str, str]:
@@ -79,11 +70,6 @@ def cross_encoder_base(profile: Profile) -> tuple[str, str]:
     except ModelUnavailableError:
         return str(pretrained_model_path()), MINILM_NAME
     return path, name.rstrip("/").split("/")[-1]
-
-
-def bi_encoder_loss(profile: Profile) -> str:
-    """The loss name the bi-encoder trains with on gold + silver (see :data:`BI_ENCODER_LOSS`)."""
-    return BI_ENCODER_LOSS[profile_scale(profile)]
 
 
 def positive_pairs(pairs: Dataset) -> Dataset:

@@ -1,12 +1,21 @@
-"""Augmented SBERT's teacher: a cross-encoder on gold pairs: the recipe cells of notebooks/06_augmented_sbert.ipynb.
+"""Augmented SBERT: the bi-encoder's recipe and the teacher: the recipe cells of notebooks/06_augmented_sbert.ipynb.
 
 Copied from the cells marked #@save by `embedlab-export-recipes`; edit the notebook,
 not this file (the unit tests fail while the two differ).
 """
 
-from dataclasses import dataclass
-
+from embedlab.recipes.cosine import cosine_trainer  # notebook 03's recipe: the book's loss
+from embedlab.recipes.mnr import mnr_trainer  # notebook 04's recipe
 from embedlab.settings import profile_scale
+
+
+def bi_encoder_recipe(profile):
+    """The bi-encoder's loss on gold + silver and its trainer: quick: "mnr" on the positive
+    pairs (mnr_trainer); full: the book's "cosine" on the 0/1 scores (cosine_trainer)."""
+    return ("mnr", mnr_trainer) if profile_scale(profile) == "quick" else ("cosine", cosine_trainer)
+
+
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

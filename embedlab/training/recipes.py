@@ -33,8 +33,9 @@ from ..methods.negatives import mined_negatives
 from ..models import load_base_model, load_pretrained_model
 from ..profiles import PROFILES, Profile
 from ..recipes.cosine import cosine_trainer
+from ..recipes.finetune import finetune_settings
 from ..recipes.mnr import mnr_trainer
-from ..recipes.softmax import softmax_trainer
+from ..recipes.softmax import LOSS_COMPARISON, softmax_trainer
 from ..settings import profile_scale
 from .distributed import init_distributed, local_device, main_process_first, world_size
 from .ledger import latest_run
@@ -46,22 +47,11 @@ __all__ = [
     "RECIPES",
     "BOOK_RECIPES",
     "get_recipe",
-    "finetune_settings",
     "run_book_recipe",
     "ensure_recorded",
 ]
 
 BEYOND_THE_BOOK = "beyond-the-book"  # the notebook name of recipes no notebook teaches
-
-
-def finetune_settings(profile: Profile) -> Profile:
-    """Settings for fine-tuning a pretrained sentence model (notebook 05): a gentle learning
-    rate, one pass and a short warm-up, since the model is already trained."""
-    return profile.with_changes(
-        learning_rate=5e-5,  # the trainer's default, as in the book
-        epochs=1,  # as the book
-        warmup_steps=min(profile.warmup_steps, 10),
-    )
 
 
 def _softmax_pairs(mnli: Dataset, profile: Profile) -> Dataset:
@@ -122,7 +112,7 @@ class Recipe:
     build: Callable[[Dataset, Profile], Dataset]  # MNLI train rows -> training set for the loss
     start: str = "base"  # "base": profile.base_model; "pretrained": profile.pretrained_model
     batch_size: int | None = None  # None: the profile's (book: 32)
-    finetune: bool = False  # True: finetune_settings (learning rate, epochs, warm-up)
+    finetune: bool = False  # True: notebook 05's finetune_settings (rate, epochs, warm-up)
     quick_rows: int | None = None  # at most this many training examples in the quick profile
     beyond_book: bool = False  # True: not in the book; an attempt to beat its scores
     baseline: str | None = None  # beyond the book: the book's recipe it changes one thing of
@@ -196,12 +186,8 @@ def _beyond_mnr_soft(
     )
 
 
-# The loss comparison of notebooks 02 and 03 in the quick profile: half the profile's rows
-# (19,832 of 39,664) at twice its learning rates. Measured on seed 42 from the 0.492 base:
-# SoftmaxLoss 0.555 -> 0.529 and CosineSimilarityLoss 0.545 -> 0.540 in half the time; half
-# the rows at the profile's rates left SoftmaxLoss at 0.500, too close to its base.
-LOSS_COMPARISON = {"quick": {"n_train": 19_832, "learning_rate": 2e-4, "head_learning_rate": 2e-3}}
-
+# LOSS_COMPARISON (notebook 02): the loss comparison of 02 and 03 in the quick profile, half the
+# rows at twice the rates
 _SUITE = [
     # the book's recipes, from bert-base-uncased (quick: embedlab's masked-LM base)
     Recipe(

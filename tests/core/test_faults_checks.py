@@ -22,7 +22,7 @@ from datasets import Dataset
 import embedlab as el
 from embedlab.errors import InputError
 from embedlab.evaluation import check_evaluator, stsb_evaluator
-from embedlab.interactive import panels
+from embedlab.interactive import knobs
 from embedlab.loss_data import check_loss_data
 from embedlab.profiles import FULL, QUICK
 from embedlab.recipes.cosine import cosine_trainer
@@ -194,13 +194,24 @@ def test_row_9_load_base_model_wants_a_profile():
         el.load_base_model("quick")
 
 
+# a panel as a notebook builds one: the catalogue's knobs, a plan function (not called here)
+PANEL = knobs.RecipeSpec(
+    "cosine",
+    "test",
+    "a cosine loss",
+    (knobs.KNOBS["n_pairs"].up_to(400), knobs.KNOBS["learning_rate"]),
+    ledger_name=lambda settings: "panel-cosine",
+    build=lambda settings, profile: None,
+)
+
+
 def test_row_9_knob_panel_and_validate_settings_want_a_profile():
     with pytest.raises(InputError, match=r"knob_panel needs a Profile, not str 'full'"):
-        el.knob_panel("cosine", "full")
+        el.knob_panel(PANEL, "full")
     with pytest.raises(InputError, match=r"validate_settings needs a Profile, not str 'quick'"):
-        panels.validate_settings("cosine", {}, "quick")
+        knobs.validate_settings(PANEL, {}, "quick")
     with pytest.raises(InputError, match=r"evaluator must be an evaluator \(called on a model\)"):
-        el.knob_panel("cosine", QUICK, evaluator="sts")
+        el.knob_panel(PANEL, QUICK, evaluator="sts")
 
 
 @pytest.mark.parametrize("where", ["evaluator", "target_evaluator"])
@@ -374,10 +385,10 @@ def test_row_64_a_renamed_profile_takes_the_bounds_of_its_base_model():
     assert profile_scale(FULL) == "full"
     assert el.profiles.STANDIN == "standin"  # what settings.profile_scale compares against
     # 5e-3 is within the quick bounds (up to 1e-2), not the full ones (up to 1e-3)
-    settings = panels.validate_settings("cosine", {"learning_rate": 5e-3}, colab)
+    settings = knobs.validate_settings(PANEL, {"learning_rate": 5e-3}, colab)
     assert settings["learning_rate"] == 5e-3
     with pytest.raises(InputError) as error:
-        panels.validate_settings("cosine", {"learning_rate": 0.05}, colab)
+        knobs.validate_settings(PANEL, {"learning_rate": 0.05}, colab)
     message = str(error.value)
     assert (
         "out of range for the colab profile (the quick profile's bounds: a profile named" in message

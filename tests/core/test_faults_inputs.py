@@ -141,9 +141,15 @@ def test_profile_changes_use_the_same_checks(changes, message):
 def test_numpy_numbers_are_numbers_at_every_door():
     changed = el.profiles.QUICK.with_changes(n_train=np.int64(100), learning_rate=np.float32(1e-4))
     assert changed.n_train == 100 and type(changed.n_train) is int
-    settings = el.interactive.panels.validate_settings(
-        "softmax", {"n_pairs": np.int64(100)}, el.profiles.QUICK
+    spec = el.interactive.RecipeSpec(
+        "softmax",
+        "test",
+        "SoftmaxLoss",
+        (el.interactive.KNOBS["n_pairs"].up_to(400),),
+        str,
+        build=str,
     )
+    settings = el.interactive.validate_settings(spec, {"n_pairs": np.int64(100)}, el.profiles.QUICK)
     assert settings["n_pairs"] == 100 and type(settings["n_pairs"]) is int
 
 

@@ -48,7 +48,9 @@ def test_a_one_character_edit_of_a_marked_cell_makes_the_module_stale():
     notebook = NOTEBOOKS / "02_softmax_loss.ipynb"
     name, what = EXPORTS["02_softmax_loss"]
     cells = marked_cells(notebook)
-    edited = [cells[0].replace("num_labels=3", "num_labels=4", 1), *cells[1:]]
+    (loss_cell,) = [i for i, cell in enumerate(cells) if "num_labels=3" in cell]
+    edited = [*cells]
+    edited[loss_cell] = cells[loss_cell].replace("num_labels=3", "num_labels=4", 1)
     assert edited != cells
     on_disk = module_path(name).read_text(encoding="utf-8")
     assert module_text(notebook, what, cells) == on_disk

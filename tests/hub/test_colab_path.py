@@ -167,10 +167,9 @@ trainer = teacher_trainer(base, gold, full, settings, tempfile.mkdtemp())
 trainer.train()
 teacher = trainer.model
 silver = aug.label_pairs(teacher, aug.random_pairs(gold, 32, seed=full.seed))
-train = aug.bi_encoder_dataset(aug.gold_plus_silver(gold, silver), aug.bi_encoder_loss(full))
-from embedlab.recipes.cosine import cosine_trainer
-from embedlab.recipes.mnr import mnr_trainer
-recipe = mnr_trainer if aug.bi_encoder_loss(full) == "mnr" else cosine_trainer
+from embedlab.recipes.augsbert import bi_encoder_recipe
+loss, recipe = bi_encoder_recipe(full)  # notebook 06's: the book's cosine loss at full scale
+train = aug.bi_encoder_dataset(aug.gold_plus_silver(gold, silver), loss)
 trainer = recipe(el.load_base_model(full), train, full, el.evaluation.stsb_evaluator(),
                  output_dir=tempfile.mkdtemp())
 trainer.args.max_steps = 2

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_panels import panel_cell
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("EMBEDLAB_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
@@ -41,9 +42,13 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DEMO_CELLS = [
-    'import embedlab as el\nfrom embedlab.evaluation import stsb_evaluator\n\nprofile = el.start("browser_demo", profile="quick")',
+    "import embedlab as el\nfrom embedlab.evaluation import stsb_evaluator\n"
+    "from embedlab.recipes.softmax import softmax_trainer\n\n"
+    'NOTEBOOK = "browser_demo"\nprofile = el.start(NOTEBOOK, profile="quick")\n'
+    "train_dataset = el.data.nli_pairs(el.data.load_training_nli(profile.train_splits, n_rows=2000))",
+    panel_cell("02_softmax_loss"),  # notebook 02's own panel cell, unchanged
     "# 300 STS-B pairs instead of 1,500 keep a Run to seconds; the run is otherwise the real one\n"
-    'panel = el.knob_panel("softmax", profile, notebook="browser_demo", map_points=60,\n'
+    "panel = el.knob_panel(SOFTMAX_PANEL, profile, map_points=60,\n"
     "                      evaluator=stsb_evaluator(rows=list(range(300))))\npanel",
 ]
 

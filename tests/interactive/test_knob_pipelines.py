@@ -1,78 +1,91 @@
-"""The knob panels of notebooks 06-07: their knobs, checks and the plans they build."""
+"""The knob panels of notebooks 06-07, built by their notebook cells on stand-in data."""
 
-import dataclasses
+from notebook_panels import build_panel
 
 import embedlab as el
-from embedlab.interactive import panels
-from embedlab.interactive.pipeline_panels import augsbert_plan, tsdae_plan
+from embedlab.interactive import knobs
 from embedlab.methods import augmentation as aug
+from embedlab.methods import tsdae
+from embedlab.recipes.mnr import mnr_trainer
+from embedlab.recipes.tsdae import TSDAE_FULL, TSDAE_QUICK, tsdae_trainer
+
+QUICK = el.profiles.QUICK
 
 
-def test_pipeline_panels_show_the_knobs_that_teach_them():
-    assert panels.recipe_spec("augsbert").knob_names == [
-        "pairing", "n_pairs", "n_silver", "epochs", "batch_size", "learning_rate"
-    ]  # fmt: skip
-    assert panels.recipe_spec("tsdae").knob_names[0] == "deletion_ratio"
-    assert panels.recipe_spec("tsdae").knob("n_pairs").label == "training sentences"
-    assert panels.recipe_spec("tsdae").knob_names[1] == "pooling"
-    quick, full = (
-        el.interactive.panels.validate_settings("tsdae", {}, p)
-        for p in (el.profiles.QUICK, el.profiles.FULL)
+def augsbert_panel():
+    pairs = el.data.cosine_pairs(el.data.load_training_nli(QUICK.train_splits, n_rows=400))
+    gold, new = pairs.select(range(200)), pairs.select(range(200, 400))
+    silver = {"given": new, "random": new.select(range(150)), "semantic": new}
+    return build_panel(
+        "06_augmented_sbert",
+        gold=gold,
+        silver=silver,
+        oracle=new,
+        aug=aug,
+        BI_LOSS="mnr",
+        bi_encoder_trainer=mnr_trainer,
+    ), gold
+
+
+def tsdae_panel(settings):
+    sentences = tsdae.unlabelled_sentences(el.load_nli("snli", "train", n_rows=400), 200)
+    return build_panel(
+        "07_tsdae_domain_adaptation",
+        sentences=sentences,
+        tsdae=tsdae,
+        tsdae_trainer=tsdae_trainer,
+        captions=el.evaluation.stsb_evaluator(genre="main-captions"),
+        TSDAE=settings,
     )
-    assert (quick["pooling"], quick["learning_rate"]) == ("mean", 2e-4)  # the small base's
-    assert (full["pooling"], full["learning_rate"]) == ("cls", 3e-5)  # the TSDAE paper's
-    assert (
-        el.interactive.panels.validate_settings("augsbert", {}, el.profiles.FULL)["pairing"]
-        == "semantic"
+
+
+def test_the_augsbert_panel_trains_the_bi_encoder_on_gold_plus_the_chosen_new_pairs():
+    spec, gold = augsbert_panel()
+    assert spec.knob_names == ["pairing", "n_pairs", "epochs", "batch_size", "learning_rate"]
+    assert spec.knob("pairing").choices == ("given", "random", "semantic", "oracle")
+    # the smallest set bounds the new pairs, so that every pairing can be chosen
+    assert knobs.knob_bounds(spec.knob("n_pairs"), QUICK) == (32, 150)
+    settings = knobs.validate_settings(spec, {"pairing": "random", "n_pairs": 100}, QUICK)
+    plan = spec.build(settings, QUICK)
+    assert plan.train_dataset.column_names == ["anchor", "positive"]
+    assert plan.trainer is mnr_trainer
+    assert plan.extra["n_gold"] == 200 and 0 < plan.extra["n_silver"] <= 100
+    assert spec.ledger_name(settings) == "panel-augsbert-random"
+    assert (plan.profile.batch_size, plan.profile.learning_rate) == (32, QUICK.learning_rate)
+
+
+def test_the_tsdae_panel_damages_captions_for_the_chosen_pooling():
+    spec = tsdae_panel(TSDAE_QUICK)
+    assert spec.knob_names[:2] == ["deletion_ratio", "pooling"]
+    assert spec.knob("n_pairs").label == "training sentences"
+    tsdae_profile = TSDAE_QUICK.training_profile(QUICK)  # what notebook 07 passes
+    defaults = knobs.default_settings(spec, tsdae_profile)
+    assert (defaults["pooling"], defaults["learning_rate"], defaults["batch_size"]) == (
+        "mean",
+        TSDAE_QUICK.learning_rate,
+        TSDAE_QUICK.batch_size,
     )
-
-
-def test_pipeline_panels_refuse_out_of_range_settings():
-    for recipe, settings, message in [
-        ("tsdae", {"deletion_ratio": 1.0}, "deletion ratio 1 is out of range"),
-        ("augsbert", {"n_pairs": 50}, "gold pairs 50 is out of range"),
-        ("augsbert", {"pairing": "nearest"}, "silver pairing 'nearest' is not offered"),
-    ]:
-        try:
-            el.interactive.panels.validate_settings(recipe, settings, el.profiles.QUICK)
-        except el.errors.InputError as error:
-            assert message in str(error)
-        else:
-            raise AssertionError(f"{settings} was accepted")
-
-
-def test_tsdae_plan_damages_captions_for_the_chosen_pooling():
-    settings = el.interactive.panels.validate_settings(
-        "tsdae", {"n_pairs": 64, "deletion_ratio": 0.5, "pooling": "cls"}, el.profiles.QUICK
+    assert knobs.default_settings(tsdae_panel(TSDAE_FULL), QUICK)["pooling"] == "cls"
+    settings = knobs.validate_settings(
+        spec, {"n_pairs": 64, "deletion_ratio": 0.5, "pooling": "cls"}, tsdae_profile
     )
-    plan = tsdae_plan(settings, el.profiles.QUICK)
+    plan = spec.build(settings, tsdae_profile)
     assert plan.train_dataset.column_names == ["damaged", "original"]
     assert len(plan.train_dataset) == 64
     row = plan.train_dataset[0]
     assert len(row["damaged"].split()) < len(row["original"].split())
-    from embedlab.recipes.tsdae import tsdae_trainer
-
     assert plan.trainer is tsdae_trainer  # notebook 07's recipe trains it
     assert plan.model[1].get_config_dict()["pooling_mode"] == "cls"
     assert plan.target_evaluator.name.endswith("captions")
     assert plan.extra == {"deletion_ratio": 0.5, "pooling": "cls"}
-    assert plan.profile.batch_size == 16
-
-
-def test_augsbert_plan_trains_a_cross_encoder_and_adds_silver_pairs(monkeypatch):
-    from embedlab.recipes import augsbert
-
-    quick = dataclasses.replace(augsbert.TEACHER_QUICK, epochs=1)  # the plan, not its quality
-    monkeypatch.setattr(augsbert, "TEACHER_QUICK", quick)
-    settings = el.interactive.panels.validate_settings(
-        "augsbert", {"pairing": "random", "n_pairs": 200, "n_silver": 100}, el.profiles.QUICK
-    )
-    plan = augsbert_plan(settings, el.profiles.QUICK)
-    assert aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"  # positives only, as notebook 06
-    assert plan.train_dataset.column_names == ["anchor", "positive"]
-    assert plan.trainer.__name__ == "mnr_trainer"  # notebook 04's recipe, as notebook 06
-    assert 0 < plan.extra["n_silver"] <= 100
-    silver_positives = round(plan.extra["silver_positive_rate"] * plan.extra["n_silver"])
-    assert 0 < len(plan.train_dataset) <= 200 + silver_positives
-    assert 0 <= plan.extra["cross_encoder_accuracy"] <= 1
-    assert panels.recipe_spec("augsbert").ledger_name(settings) == "panel-augsbert-random"
+    for bad, message in [
+        ({"deletion_ratio": 1.0}, "deletion ratio 1 is out of range"),
+        ({"batch_size": 128}, "batch size 128 is out of range"),
+        ({"pooling": "max"}, "pooling 'max' is not offered"),
+    ]:
+        try:
+            knobs.validate_settings(spec, bad, tsdae_profile)
+        except el.errors.InputError as error:
+            assert message in str(error)
+        else:
+            raise AssertionError(f"{bad} was accepted")

@@ -1,21 +1,27 @@
+"""Knob panels: the cells that build them in notebooks 02-07, and the checks and runs they share."""
+
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")
 import pytest
 from datasets import Dataset
+from notebook_panels import build_panel
+from sentence_transformers.sentence_transformer.losses import CoSENTLoss, CosineSimilarityLoss
 
 import embedlab as el
 from embedlab.evaluation import stsb_evaluator
-from embedlab.interactive import knobs, panels
-from embedlab.interactive.recipe_panels import (
-    TRAINERS,
-    nli_pair_map,
-    nli_training_set,
-    panel_profile,
-    soft_triplet_count,
-)
+from embedlab.interactive import knobs
+from embedlab.interactive.knobs import panel_profile
 from embedlab.recipes.cosine import cosine_trainer
-from embedlab.training.recipes import RECIPES, finetune_settings, get_recipe
+from embedlab.recipes.finetune import finetune_settings
+from embedlab.recipes.mnr import mnr_trainer
+from embedlab.recipes.softmax import softmax_trainer
+from embedlab.training.recipes import RECIPES, get_recipe
+
+QUICK = el.profiles.QUICK
+COMPARISON = get_recipe("softmax").settings(QUICK)  # notebooks 02-03's profile
 
 
 @pytest.fixture()
@@ -24,132 +30,133 @@ def small_sts():
     return stsb_evaluator(rows=list(range(200)))
 
 
-def _full_here():
-    """The full profile on the rows this data folder holds (the offline sample: 9,999 of
-    MNLI train, fewer than its 50,000); the MNR panels count its triplets for their defaults."""
-    rows = len(el.data.load_training_nli(el.profiles.FULL.train_splits))
-    return el.profiles.FULL.with_changes(n_train=min(rows, el.profiles.FULL.n_train))
+def _rows(n: int) -> Dataset:
+    return el.data.load_training_nli(QUICK.train_splits, n_rows=n)
 
 
-@pytest.mark.parametrize("recipe", ["softmax", "cosine", "mnr", "finetune"])
-def test_each_panel_has_bounded_defaults_on_both_profiles(recipe):
-    spec = panels.recipe_spec(recipe)
-    for profile in (el.profiles.QUICK, _full_here()):
-        settings = el.interactive.panels.validate_settings(recipe, {}, profile)
-        assert list(settings) == spec.knob_names
-        for knob in spec.knobs:
-            if knob.kind != "choice":
-                low, high = knobs.knob_bounds(knob, profile)
-                assert low <= settings[knob.name] <= high
+def softmax_panel(train_dataset):
+    return build_panel(
+        "02_softmax_loss", train_dataset=train_dataset, softmax_trainer=softmax_trainer
+    )
 
 
-def test_notebook_panels_show_the_knobs_their_recipe_teaches():
-    names = {r: panels.recipe_spec(r).knob_names for r in ("softmax", "cosine", "mnr", "finetune")}
-    common = {"n_pairs", "epochs", "batch_size", "learning_rate"}
-    assert set(names["softmax"]) == common
-    assert set(names["cosine"]) == common | {"loss"}
-    assert set(names["mnr"]) == common | {"loss", "negatives"}
-    assert set(names["finetune"]) == common | {"negatives"}
-    assert panels.recipe_spec("cosine").knob("loss").choices == ("cosine", "cosent", "angle")
+def cosine_panel(train_dataset):
+    return build_panel(
+        "03_cosine_similarity_loss",
+        train_dataset=train_dataset,
+        cosine_trainer=cosine_trainer,
+        CosineSimilarityLoss=CosineSimilarityLoss,
+        CoSENTLoss=CoSENTLoss,
+    )
+
+
+def mnr_panel(soft_triplets, hard):
+    anchors = list(hard["anchor"])
+    negatives = {"easy": hard, "semi-hard": hard, "hard": hard}
+    return build_panel(
+        "04_mnr_loss_and_hard_negatives",
+        soft_triplets=soft_triplets,
+        negatives=negatives,
+        anchors=anchors,
+        mnr_trainer=mnr_trainer,
+    )
+
+
+def finetune_panel(triplets, hard):
+    return build_panel(
+        "05_finetuning_pretrained",
+        triplets=triplets,
+        hard=hard,
+        controls=hard,
+        mnr_trainer=mnr_trainer,
+    )
+
+
+def _hard(n: int) -> Dataset:
+    groups = el.load_nli("mnli", "validation_matched", n_rows=2000)
+    return el.methods.negatives.contradiction_triplets(groups).select(range(n))
 
 
 @pytest.mark.parametrize(
-    "panel, recipe",
+    "panel, recipe, profile",
     [
-        ("softmax", "softmax"),
-        ("cosine", "cosine"),
-        ("mnr", "mnr-soft"),
-        ("finetune", "finetune-mnr"),
+        ("softmax", "softmax", COMPARISON),
+        ("cosine", "cosine", COMPARISON),
+        ("mnr", "mnr-soft", QUICK),
+        ("finetune", "finetune-mnr", finetune_settings(QUICK)),
     ],
 )
-def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe, tmp_path):
-    """Left at its defaults, a panel trains what its notebook trains: the same rows, loss
+def test_a_panel_at_its_defaults_plans_its_notebooks_recipe(panel, recipe, profile, tmp_path):
+    """Left at its defaults, a notebook's panel trains what the notebook trains: its rows, loss
     and settings (epochs, batch size, learning rate, warm-up). The plan only; no training."""
-    profile, book = el.profiles.QUICK, get_recipe(recipe)
-    spec = panels.recipe_spec(panel)
-    plan = spec.build(el.interactive.panels.validate_settings(panel, {}, profile), profile)
-    expected = book.training_set(profile)
+    book = get_recipe(recipe)
+    data = book.training_set(QUICK)
+    spec = {
+        "softmax": lambda: softmax_panel(data),
+        "cosine": lambda: cosine_panel(data),
+        "mnr": lambda: mnr_panel(data, data.select(range(40))),
+        "finetune": lambda: finetune_panel(data, data),
+    }[panel]()
+    settings = knobs.validate_settings(spec, {}, profile)
+    if panel == "mnr":  # it starts at the anchors every set shares; all soft triplets: the recipe
+        settings = knobs.validate_settings(spec, {"n_pairs": len(data)}, profile)
+    plan = spec.build(settings, profile)
     assert spec.notebook == book.notebook
-    assert len(plan.train_dataset) == len(expected)
-    assert plan.train_dataset.to_dict() == expected.to_dict()
-    assert plan.profile == book.settings(profile)  # warm-up, seed, max length... all of it
-    # the same #@save trainer function, loss and arguments as the command line's recipe
+    assert plan.train_dataset.to_dict() == data.to_dict()
+    assert plan.profile == book.settings(QUICK)  # warm-up, seed, max length... all of it
     unused, scratch = stsb_evaluator(rows=[0, 1]), str(tmp_path)
     ours = plan.trainer(plan.model, plan.train_dataset, plan.profile, unused, output_dir=scratch)
-    book_model = book.load_model(book.settings(profile))
-    theirs = book.trainer(book_model, expected, book.settings(profile), unused, output_dir=scratch)
+    theirs = book.trainer(
+        book.load_model(plan.profile), data, book.settings(QUICK), unused, output_dir=scratch
+    )
     assert type(ours.loss) is type(theirs.loss)
     assert ours.args.to_dict() == theirs.args.to_dict()
 
 
-def test_panel_defaults_and_bounds_come_from_the_profile():
-    quick = el.profiles.QUICK
-    comparison = get_recipe("softmax").settings(quick)  # 02-03: half the rows, twice the rate
-    assert (comparison.n_train, comparison.learning_rate) == (
-        quick.n_train // 2,
-        2 * quick.learning_rate,
-    )
-    for panel in ("softmax", "cosine"):
-        settings = el.interactive.panels.validate_settings(panel, {}, quick)
-        settings.pop("loss", None)
-        assert settings == {
-            "n_pairs": comparison.n_train,
-            "epochs": quick.epochs,
-            "batch_size": quick.batch_size,
-            "learning_rate": comparison.learning_rate,
-        }
-        # the notebook passes the recipe's profile: the same panel
-        assert el.interactive.panels.validate_settings(panel, {}, comparison) == {
-            **settings,
-            **({"loss": "cosine"} if panel == "cosine" else {}),
-        }
-    assert el.interactive.panels.validate_settings("mnr", {}, quick)["n_pairs"] == len(
-        el.data.mnr_triplets(el.data.load_training_nli(quick.train_splits, n_rows=quick.n_train))
-    )
-    finetune = el.interactive.panels.validate_settings("finetune", {}, quick)
-    notebook_05 = finetune_settings(quick)
-    assert (finetune["epochs"], finetune["learning_rate"]) == (1, 5e-5)
-    assert (finetune["epochs"], finetune["learning_rate"], finetune["batch_size"]) == (
-        notebook_05.epochs,
-        notebook_05.learning_rate,
-        notebook_05.batch_size,
-    )
-    assert finetune["n_pairs"] == RECIPES["finetune-mnr"].quick_rows == 640
-    # another profile, other defaults and bounds: one settings source
-    small = quick.with_changes(n_train=1000, batch_size=16, learning_rate=2e-4)
-    assert el.interactive.panels.validate_settings("cosine", {}, small) == {
-        "loss": "cosine",
-        "n_pairs": 1000,
-        "epochs": 1,
-        "batch_size": 16,
-        "learning_rate": 2e-4,
+def test_the_panels_show_the_knobs_their_notebook_teaches():
+    pairs = el.data.nli_pairs(_rows(400))
+    cosine = cosine_panel(el.data.cosine_pairs(_rows(400)))
+    hard = _hard(40)
+    soft = el.data.mnr_triplets(_rows(400))
+    common = ["n_pairs", "epochs", "batch_size", "learning_rate"]
+    assert softmax_panel(pairs).knob_names == common
+    assert cosine.knob_names == ["loss", *common]
+    assert cosine.knob("loss").choices == ("cosine", "cosent", "angle")
+    mnr = mnr_panel(soft, hard)
+    assert mnr.knob_names == ["negatives", *common]
+    assert mnr.knob("negatives").choices == ("none", "soft", "easy", "semi-hard", "hard")
+    defaults = knobs.default_settings(mnr, QUICK)
+    assert (defaults["negatives"], defaults["n_pairs"]) == ("soft", 40)  # every set has 40
+    assert knobs.knob_bounds(mnr.knob("n_pairs"), QUICK) == (32, len(soft))
+    finetune = finetune_panel(soft.select(range(64)), hard)
+    assert finetune.knob("negatives").choices == ("soft", "hard", "random", "none")
+    assert knobs.knob_bounds(finetune.knob("learning_rate"), QUICK) == (1e-6, 1e-3)
+    # a notebook's profile gives the defaults: 02 and 03 pass the loss comparison's
+    assert knobs.default_settings(softmax_panel(pairs), COMPARISON) == {
+        "n_pairs": 400,
+        "epochs": COMPARISON.epochs,
+        "batch_size": COMPARISON.batch_size,
+        "learning_rate": COMPARISON.learning_rate,
     }
-    with pytest.raises(el.errors.InputError, match="choose a value from 32 to 1000"):
-        el.interactive.panels.validate_settings("cosine", {"n_pairs": 1001}, small)
-    assert knobs.knob_bounds(panels.recipe_spec("mnr").knob("n_pairs"), small) == (
-        32,
-        soft_triplet_count(small),
-    )
 
 
 def test_panel_profile_is_the_notebooks_at_its_settings_else_scales_the_warm_up():
-    quick = el.profiles.QUICK
     same = {"epochs": 1, "batch_size": 32, "learning_rate": 1e-4}  # the quick profile's
-    assert panel_profile(same, 39_664, quick, recipe_rows=39_664) is quick
+    assert panel_profile(same, 39_664, QUICK, recipe_rows=39_664) is QUICK
     # 1,240 steps: a tenth is more than the profile's 100 warm-up steps, which stay
-    faster = panel_profile({**same, "learning_rate": 1e-3}, 39_664, quick, recipe_rows=39_664)
+    faster = panel_profile({**same, "learning_rate": 1e-3}, 39_664, QUICK, recipe_rows=39_664)
     assert (faster.learning_rate, faster.warmup_steps) == (1e-3, 100)
     # 32 steps: a tenth of them
-    short = panel_profile(same, 1000, quick, recipe_rows=39_664)
-    assert short == quick.with_changes(warmup_steps=3)
-    assert panel_profile(same, 39_664, quick).warmup_steps == 100  # no recipe: scaled
+    short = panel_profile(same, 1000, QUICK, recipe_rows=39_664)
+    assert short == QUICK.with_changes(warmup_steps=3)
+    assert panel_profile(same, 39_664, QUICK).warmup_steps == 100  # no recipe: scaled
 
 
 def test_quick_bounds_are_smaller_than_full():
-    knob = panels.recipe_spec("softmax").knob("n_pairs")
-    assert (
-        knobs.knob_bounds(knob, el.profiles.QUICK)[1] < knobs.knob_bounds(knob, el.profiles.FULL)[1]
-    )
+    knob = knobs.KNOBS["batch_size"]
+    assert knobs.knob_bounds(knob, QUICK)[1] > knobs.knob_bounds(knob, el.profiles.FULL)[1]
+    rate = knobs.KNOBS["learning_rate"]
+    assert knobs.knob_bounds(rate, QUICK)[1] > knobs.knob_bounds(rate, el.profiles.FULL)[1]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +165,7 @@ def test_quick_bounds_are_smaller_than_full():
         (
             {"n_pairs": 10},
             "training pairs 10 is out of range for the quick profile: choose a value from 32 "
-            "to 19832",  # the loss comparison's rows (half the quick profile's)
+            "to 400",
         ),
         ({"learning_rate": 0.5}, "learning rate 0.5 is out of range"),
         ({"epochs": 0}, "epochs 0 is out of range"),
@@ -169,71 +176,54 @@ def test_quick_bounds_are_smaller_than_full():
     ],
 )
 def test_out_of_range_settings_are_refused_with_a_message(settings, message):
+    spec = softmax_panel(el.data.nli_pairs(_rows(400)))
     with pytest.raises(el.errors.InputError) as error:
-        el.interactive.panels.validate_settings("softmax", settings, el.profiles.QUICK)
+        knobs.validate_settings(spec, settings, QUICK)
     assert message in str(error.value)
 
 
-def test_inconsistent_choices_are_refused():
-    with pytest.raises(el.errors.InputError, match="only apply to the MNR losses"):
-        el.interactive.panels.validate_settings(
-            "mnr", {"loss": "softmax", "negatives": "hard"}, el.profiles.QUICK
-        )
-    with pytest.raises(el.errors.InputError, match="semi-hard mining needs at least 200"):
-        el.interactive.panels.validate_settings(
-            "mnr", {"negatives": "semi-hard", "n_pairs": 100}, el.profiles.QUICK
-        )
-    with pytest.raises(el.errors.InputError, match="ask for at most 2,493 training pairs"):
-        el.interactive.panels.validate_settings("mnr", {"negatives": "hard"}, el.profiles.QUICK)
+def test_a_choice_not_offered_and_more_rows_than_a_set_holds_are_refused():
+    cosine = cosine_panel(el.data.cosine_pairs(_rows(400)))
     with pytest.raises(el.errors.InputError, match="not offered"):
-        el.interactive.panels.validate_settings("cosine", {"loss": "mnr"}, el.profiles.QUICK)
-    assert el.interactive.panels.validate_settings(
-        "mnr", {"loss": "softmax", "negatives": "none"}, el.profiles.QUICK
-    )
+        knobs.validate_settings(cosine, {"loss": "mnr"}, QUICK)
+    mnr = mnr_panel(el.data.mnr_triplets(_rows(400)), _hard(40))
+    settings = knobs.validate_settings(mnr, {"negatives": "hard", "n_pairs": 100}, QUICK)
+    with pytest.raises(el.errors.InputError, match="only 40 triplets with hard negatives exist"):
+        mnr.build(settings, QUICK)
 
 
 def test_refused_settings_train_and_record_nothing():
+    spec = softmax_panel(el.data.nli_pairs(_rows(400)))
     with pytest.raises(el.errors.InputError):
-        el.interactive.panels.run_knobs("softmax", {"batch_size": 512}, el.profiles.QUICK)
+        knobs.run_knobs(spec, {"batch_size": 512}, QUICK)
     assert el.training.ledger.read_ledger() == []
 
 
-def test_training_sets_have_the_columns_each_loss_reads():
-    def columns(loss, negatives):
-        return nli_training_set(loss, negatives, 40, el.profiles.QUICK).column_names
-
-    assert columns("softmax", "none") == ["sentence1", "sentence2", "label"]
-    assert columns("cosent", "none") == ["sentence1", "sentence2", "score"]
-    assert columns("mnr", "none") == ["anchor", "positive"]
-    assert columns("mnr", "soft") == ["anchor", "positive", "negative"]
-    hard = nli_training_set("mnr", "hard", 40, el.profiles.QUICK)
-    assert len(hard) == 40 and hard[0]["negative"] != hard[0]["positive"]
-    with pytest.raises(el.errors.InputError, match="ask for at most"):
-        nli_training_set("mnr", "hard", 100_000, el.profiles.QUICK)
+def test_a_panel_must_be_a_spec_with_a_build_function():
+    with pytest.raises(el.errors.InputError, match="needs build=, a function settings -> plan"):
+        knobs.check_spec(knobs.RecipeSpec("x", "nb", "t", (), str, None))
+    with pytest.raises(el.errors.InputError, match="builds its panel's spec in the cell above"):
+        el.knob_panel("softmax", QUICK)
 
 
 def test_mnr_panel_builds_a_run_with_the_chosen_negatives_and_batch():
-    settings = el.interactive.panels.validate_settings(
-        "mnr",
-        {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2},
-        el.profiles.QUICK,
+    spec = mnr_panel(el.data.mnr_triplets(_rows(400)), _hard(64))
+    settings = knobs.validate_settings(
+        spec, {"negatives": "hard", "n_pairs": 48, "batch_size": 16, "epochs": 2}, QUICK
     )
-    spec = panels.recipe_spec("mnr")
-    plan = spec.build(settings, el.profiles.QUICK)
-    assert plan.trainer is TRAINERS["mnr"] and plan.train_dataset.column_names == [
-        "anchor",
-        "positive",
-        "negative",
-    ]
+    plan = spec.build(settings, QUICK)
+    assert plan.trainer is mnr_trainer
+    assert plan.train_dataset.column_names == ["anchor", "positive", "negative"]
     assert len(plan.train_dataset) == 48
     assert (plan.profile.batch_size, plan.profile.epochs, plan.profile.warmup_steps) == (16, 2, 1)
     assert spec.ledger_name(settings) == "panel-mnr-hard"
-    assert spec.ledger_name({**settings, "loss": "cosine"}) == "panel-cosine"
+    none = spec.build({**settings, "negatives": "none"}, QUICK)
+    assert none.train_dataset.column_names == ["anchor", "positive"]
 
 
-def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
-    """How a later notebook adds a panel (09's static model): catalogue knobs, and a function
-    that turns their settings into a plan with the notebook's recipe function."""
+def test_a_panel_run_trains_records_and_maps(small_sts):
+    """How any panel runs (09's static model builds its own the same way): validated
+    settings -> the notebook's build -> its trainer function, recorded, mapped before/after."""
     seen = {}
 
     def build(settings, profile):
@@ -247,43 +237,44 @@ def test_a_later_notebook_plugs_in_its_own_panel(small_sts):
             model=el.load_base_model(profile),
             train_dataset=Dataset.from_dict({**pairs.to_dict(), "sentence2": short}),
             profile=profile.with_changes(epochs=1, batch_size=16, warmup_steps=0),
-            trainer=cosine_trainer,
+            trainer=functools.partial(cosine_trainer, loss=CoSENTLoss),
             extra={"deletion_ratio": settings["deletion_ratio"]},
         )
 
     spec = knobs.RecipeSpec(
         name="test-noise",
         notebook="test_notebook",
-        title="cosine loss on shortened hypotheses",
-        knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"]),
+        title="CoSENT on shortened hypotheses",
+        knobs=(knobs.KNOBS["deletion_ratio"], knobs.KNOBS["n_pairs"].up_to(400)),
         ledger_name=lambda s: f"panel-noise-{s['deletion_ratio']:g}",
         build=build,
-        map_set=nli_pair_map,
+        map_set=knobs.nli_pair_map,
     )
-    with pytest.raises(el.errors.InputError, match="needs build=, a function settings -> plan"):
-        el.interactive.panels.register_recipe(knobs.RecipeSpec("x", "nb", "t", (), str, None))
-    el.interactive.panels.register_recipe(spec)
-    try:
-        with pytest.raises(el.errors.InputError, match="exists"):
-            el.interactive.panels.register_recipe(spec)
-        assert "test-noise" in el.interactive.panels.panel_recipes()
-        with pytest.raises(el.errors.InputError, match="deletion ratio 0.95 is out of range"):
-            el.interactive.panels.validate_settings(
-                "test-noise", {"deletion_ratio": 0.95}, el.profiles.QUICK
-            )
-        steps = []
-        outcome = el.interactive.panels.run_knobs(
-            "test-noise",
-            {"deletion_ratio": 0.5, "n_pairs": 32},
-            el.profiles.QUICK,
-            progress=lambda step, total: steps.append(step),
-            map_points=8,
-            evaluator=small_sts,
-        )
-        assert seen == {"deletion_ratio": 0.5, "n_pairs": 32} and steps[-1] == 2
-        record = outcome.result.record
-        assert record["recipe"] == "panel-noise-0.5" and record["deletion_ratio"] == 0.5
-        assert record["source"] == "knob panel" and outcome.result.steps == 2
-        assert list(outcome.maps) == ["before", "after"] and outcome.maps["after"].shape == (8, 2)
-    finally:
-        panels._REGISTRY.pop("test-noise", None)
+    with pytest.raises(el.errors.InputError, match="deletion ratio 0.95 is out of range"):
+        knobs.validate_settings(spec, {"deletion_ratio": 0.95}, QUICK)
+    steps = []
+    outcome = knobs.run_knobs(
+        spec,
+        {"deletion_ratio": 0.5, "n_pairs": 32},
+        QUICK,
+        progress=lambda step, total: steps.append(step),
+        map_points=8,
+        evaluator=small_sts,
+    )
+    assert seen == {"deletion_ratio": 0.5, "n_pairs": 32} and steps[-1] == 2
+    record = outcome.result.record
+    assert record["recipe"] == "panel-noise-0.5" and record["deletion_ratio"] == 0.5
+    assert record["source"] == "knob panel" and outcome.result.steps == 2
+    assert list(outcome.maps) == ["before", "after"] and outcome.maps["after"].shape == (8, 2)
+
+
+def test_the_finetune_panel_starts_from_the_pretrained_model_at_its_settings():
+    hard = _hard(64)
+    spec = finetune_panel(el.data.mnr_triplets(_rows(400)).select(range(64)), hard)
+    profile = finetune_settings(QUICK)
+    settings = knobs.validate_settings(spec, {"negatives": "hard"}, profile)
+    assert (settings["learning_rate"], settings["epochs"]) == (5e-5, 1)
+    plan = spec.build(settings, profile)
+    assert plan.model.embedlab_source != el.load_base_model(QUICK).embedlab_source
+    assert plan.train_dataset.to_dict() == hard.to_dict()
+    assert RECIPES["finetune-mnr"].quick_rows == 640

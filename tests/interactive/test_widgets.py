@@ -7,11 +7,19 @@ import matplotlib
 matplotlib.use("Agg")
 import ipywidgets as widgets
 import pytest
+from test_knobs import _hard, _rows, cosine_panel, mnr_panel
 
 import embedlab as el
 from embedlab.evaluation import stsb_evaluator
 from embedlab.interactive.explorers import UNTRAINED
-from embedlab.interactive.recipe_panels import soft_triplet_count
+from embedlab.interactive.knobs import validate_settings
+
+QUICK = el.profiles.QUICK
+
+
+def _mnr_panel():
+    """Notebook 04's panel cell on 400 rows' soft triplets and 64 hard ones."""
+    return el.knob_panel(mnr_panel(el.data.mnr_triplets(_rows(400)), _hard(64)), QUICK)
 
 
 def _kinds(output):
@@ -20,9 +28,8 @@ def _kinds(output):
 
 
 def test_knob_panel_has_one_control_per_knob_with_its_bounds():
-    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    panel = _mnr_panel()
     assert list(panel.controls) == [
-        "loss",
         "negatives",
         "n_pairs",
         "epochs",
@@ -30,19 +37,20 @@ def test_knob_panel_has_one_control_per_knob_with_its_bounds():
         "learning_rate",
     ]
     assert isinstance(panel.controls["negatives"], widgets.Dropdown)
-    triplets = soft_triplet_count(el.profiles.QUICK)  # notebook 04's, the panel's default
-    assert panel.controls["n_pairs"].value == triplets
-    assert f"32 to {triplets}" in panel.children[3].children[1].value
-    assert panel.settings() == el.interactive.panels.validate_settings("mnr", {}, el.profiles.QUICK)
+    triplets = len(el.data.mnr_triplets(_rows(400)))  # notebook 04's soft triplets: the bound
+    assert panel.controls["n_pairs"].value == 64  # the anchors every set shares: the default
+    assert f"32 to {triplets}" in panel.children[2].children[1].value
+    assert panel.settings() == validate_settings(panel.spec, {}, QUICK)
 
 
 def test_knob_panel_refuses_bad_settings_and_changes_nothing():
-    panel = el.knob_panel("mnr", el.profiles.QUICK)
-    panel.controls["loss"].value = "softmax"  # with the default soft negatives: inconsistent
-    assert "only apply to the MNR losses" in panel.message.value
+    panel = _mnr_panel()
+    panel.controls["batch_size"].value = 128
+    panel.controls["n_pairs"].value = 100  # fewer pairs than a batch
+    assert "larger than the 100 training pairs" in panel.message.value
     panel.run_button.click()
-    assert "only apply to the MNR losses" in panel.message.value
-    panel.controls["loss"].value = "mnr"
+    assert "larger than the 100 training pairs" in panel.message.value
+    panel.controls["batch_size"].value = 32
     assert panel.message.value == ""
     panel.controls["batch_size"].value = 5000
     panel.run_button.click()
@@ -53,8 +61,9 @@ def test_knob_panel_refuses_bad_settings_and_changes_nothing():
 
 def test_knob_panel_run_trains_through_its_recipe_and_shows_the_outcome_in_place():
     """A click runs run_knobs -> the panel's plan -> notebook 03's cosine_trainer, recorded."""
+    spec = cosine_panel(el.data.cosine_pairs(_rows(400)))  # notebook 03's panel cell
     panel = el.knob_panel(
-        "cosine", el.profiles.QUICK, map_points=16, evaluator=stsb_evaluator(rows=list(range(200)))
+        spec, el.profiles.QUICK, map_points=16, evaluator=stsb_evaluator(rows=list(range(200)))
     )
     panel.controls["loss"].value = "cosent"
     panel.controls["n_pairs"].value = 48
@@ -144,25 +153,25 @@ def test_results_dashboard_filters_by_notebook(notebook):
 
 
 def test_widgets_store_a_static_picture_beside_the_live_widget():
-    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    panel = _mnr_panel()
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget stays
     assert "Knob panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
     page = bundle["text/html"]
     assert "interactive widget" in page and "batch size" in page.lower()
-    assert f"32 to {soft_triplet_count(el.profiles.QUICK)}" in page
+    assert f"32 to {len(el.data.mnr_triplets(_rows(400)))}" in page
     dashboard = el.interactive.widgets.results_dashboard()
     assert "no runs recorded" in dashboard._repr_mimebundle_()["text/html"]
 
 
 def test_numeric_knobs_have_sliders_that_set_the_box_and_follow_it_in_range():
-    panel = el.knob_panel("mnr", el.profiles.QUICK)
+    panel = _mnr_panel()
     box = panel.controls["batch_size"]
-    slider = panel.children[5].children[0].children[1]  # the batch-size row: box over slider
+    slider = panel.children[4].children[0].children[1]  # the batch-size row: box over slider
     assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max) == (2, 256)
     slider.value = 64
     assert box.value == 64 and panel.message.value == ""
     box.value = 5000  # typed out of range: the box keeps it, the panel says so
     assert slider.value == 64 and "out of range" in panel.message.value
-    rate = panel.children[6].children[0].children[1]
+    rate = panel.children[5].children[0].children[1]
     assert isinstance(rate, widgets.FloatLogSlider)

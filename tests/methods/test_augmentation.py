@@ -142,10 +142,13 @@ def test_cross_encoder_record_and_speed_comparison(standin):
 
 
 def test_the_bi_encoder_trains_on_positives_with_mnr_and_on_scores_with_cosine():
-    assert (
-        aug.bi_encoder_loss(el.profiles.QUICK) == "mnr"
-        and aug.bi_encoder_loss(el.profiles.FULL) == "cosine"
-    )
+    from embedlab.recipes.augsbert import bi_encoder_recipe
+    from embedlab.recipes.cosine import cosine_trainer
+    from embedlab.recipes.mnr import mnr_trainer
+
+    assert bi_encoder_recipe(el.profiles.QUICK) == ("mnr", mnr_trainer)
+    assert bi_encoder_recipe(el.profiles.FULL) == ("cosine", cosine_trainer)
+    assert bi_encoder_recipe(el.profiles.QUICK.with_changes(name="colab"))[0] == "mnr"
     positives = aug.bi_encoder_dataset(_gold(), "mnr")
     assert positives.column_names == ["anchor", "positive"]
     assert positives["anchor"] == ["a cat sleeps", "a dog runs", "stocks fell"]  # score 0 dropped
