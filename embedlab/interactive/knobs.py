@@ -94,10 +94,6 @@ class Knob:
             self.choices,
         )
 
-    def with_default(self, default: Any) -> Knob:
-        """A copy with ``default`` (a value or a function of the profile) on every profile."""
-        return dataclasses.replace(self, defaults=_same(default))
-
     def with_bounds(self, **by_profile: tuple[Any, Any]) -> Knob:
         """A copy with new (low, high) per profile, e.g. ``quick=(32, 1280)``."""
         return dataclasses.replace(self, bounds={**self.bounds, **by_profile})
