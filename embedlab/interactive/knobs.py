@@ -239,10 +239,10 @@ class MapSet:
 
 @dataclass(frozen=True)
 class RecipeSpec:
-    """A recipe's knob panel: the knobs, a cross-knob check and how to train with them:
-    ``build`` (settings, profile -> :class:`TrainingPlan`), whose recipe function
-    :func:`run_knobs` trains; a pipeline of several steps (Augmented SBERT's teacher and
-    silver pairs) runs its first steps in ``build``."""
+    """A recipe's knob panel: the knobs, an optional cross-knob check and how to train with
+    them: ``build`` (settings, profile -> :class:`TrainingPlan`), a function of the notebook
+    cell that builds the panel, whose trainer function :func:`run_knobs` trains. Work before
+    training (07 damages its captions at the chosen ratio) happens in ``build``."""
 
     name: str  # short name, e.g. "softmax"
     notebook: str  # the notebook that teaches it (ledger's notebook field)
