@@ -63,3 +63,26 @@ def pytest_runtest_setup(item):
     if path.suffix == ".ipynb" and path not in _STARTED_NOTEBOOKS:
         _STARTED_NOTEBOOKS.add(path)
         os.environ["EMBEDLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix=f"embedlab-runs-{path.stem}-")
+
+
+# --- where the time went ---------------------------------------------------------------------
+# CI's limit is on the whole run, and the notebook lane is most of it; the summary names the
+# seconds of each notebook (its cells together) and of the unit tests, summed over workers.
+_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add a test's setup, call and teardown seconds to its notebook's total or the units'."""
+    path = Path(report.nodeid.split("::")[0])
+    lane = path.stem if path.suffix == ".ipynb" else "unit tests"
+    _SECONDS[lane] = _SECONDS.get(lane, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Seconds per notebook and for the unit tests, and the total of worker time."""
+    if not _SECONDS:
+        return
+    terminalreporter.section("seconds per lane (all workers added up)")
+    for lane, seconds in sorted(_SECONDS.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f} s  {lane}")
+    terminalreporter.write_line(f"{sum(_SECONDS.values()):8.1f} s  in all")

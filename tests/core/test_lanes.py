@@ -41,6 +41,8 @@ def test_each_notebook_gets_a_fresh_runs_folder_and_the_notebook_marker(tmp_path
         run = pytest_on_folder("notebook")
         assert run.returncode == 0, run.stdout[-2000:]
         assert "2 passed" in run.stdout
+        summary = run.stdout.split("seconds per lane")[1]  # where the time went, per notebook
+        assert " s  aa_first" in summary and " s  bb_second" in summary and " s  in all" in summary
         seen = out.read_text().split()
         assert len(seen) == 2 and len(set(seen)) == 2 and str(tmp_path / "shared") not in seen
         assert "aa_first" in Path(seen[0]).name and "bb_second" in Path(seen[1]).name
