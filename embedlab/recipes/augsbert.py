@@ -35,8 +35,8 @@ class TeacherSettings:
 
 TEACHER_FULL = TeacherSettings(epochs=1, learning_rate=2e-5, batch_size=16, max_length=128)  # book
 # all-MiniLM-L6-v2's body on 2,000 gold pairs of the quick profile's NLI rows, 1,000 held
-# back, length-grouped batches, two cores. Measured (accuracy against a majority class of
-# 0.664, ROC AUC, seconds): 2 epochs of 32 at 1.5e-4: 0.787, 0.866, 75 s (taken: a notebook
+# back, length-grouped batches, two cores. Measured when choosing (accuracy, ROC AUC,
+# seconds): 2 epochs of 32 at 1.5e-4: 0.787, 0.866, 75 s (taken: a notebook
 # cell stays under 90 s); 2 epochs of 16 at 1e-4: 0.793, 0.855, 84 s; 3 epochs of 16 at 5e-5:
 # 0.823, 0.884, 133 s (random batches: 0.817, 0.868, 199 s); 2 epochs of 16 at 2e-4: 0.762,
 # 0.792; one epoch at 5e-5, 1e-4 or 2e-4 predicted no positive
