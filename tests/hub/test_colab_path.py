@@ -15,7 +15,8 @@ import pytest
 from fixtures import BERT_MINI_ID, SNLI_UNLABELLED
 from test_loopback_hub import result
 
-# The full profile with a small BERT in place of bert-base-uncased and a handful of rows.
+# The full profile with a small BERT in place of bert-base-uncased and a handful of rows;
+# every run is scored on the first 200 STS-B validation pairs (`sts`), not all 1,500.
 SMOKE_PROFILE = f"""
 import json, sys, tempfile, time
 import embedlab as el
@@ -28,6 +29,7 @@ full = el.profiles.FULL.with_changes(
     warmup_steps=1, eval_steps=2, umap_points=50,
 )
 assert full.name == "full" and el.data.load_nli("mnli", "train", n_rows=1).num_rows == 1
+sts = el.evaluation.stsb_evaluator(rows=list(range(200)))  # the first 200 of 1,500 pairs
 started = time.perf_counter()
 """
 
@@ -123,12 +125,12 @@ print("RESULT " + json.dumps(scores))
 # One recipe of each notebook, as it runs in the full profile (few rows, two steps).
 NOTEBOOK_SMOKE = {
     "02_softmax_loss": """
-run = el.training.recipes.run_book_recipe("softmax", full, max_steps=2)
+run = el.training.recipes.run_book_recipe("softmax", full, max_steps=2, evaluator=sts)
 record = run.record
 """,
     "03_cosine_similarity_loss": """
-run = el.training.recipes.run_book_recipe("cosine", full, max_steps=2)
-run = el.training.recipes.run_book_recipe("cosent", full, max_steps=2)
+run = el.training.recipes.run_book_recipe("cosine", full, max_steps=2, evaluator=sts)
+run = el.training.recipes.run_book_recipe("cosent", full, max_steps=2, evaluator=sts)
 record = run.record
 """,
     "04_mnr_loss_and_hard_negatives": """
@@ -141,7 +143,7 @@ with el.methods.negatives.quiet_mining(judge):
     hard = mine_hard_negatives(pairs, judge, num_negatives=1, range_min=5, range_max=20,
                                output_format="triplet", batch_size=32, verbose=False)
 from embedlab.recipes.mnr import mnr_trainer
-trainer = mnr_trainer(el.load_base_model(full), hard, full, el.evaluation.stsb_evaluator(),
+trainer = mnr_trainer(el.load_base_model(full), hard, full, sts,
                       output_dir=tempfile.mkdtemp())
 trainer.args.max_steps = 2
 with el.recorded_run(trainer, notebook=NB, recipe="mnr-hard", profile=full) as run:
@@ -152,7 +154,7 @@ record["in_depth"] = report.scores
 record["notes"] = report.notes
 """,
     "05_finetuning_pretrained": """
-run = el.training.recipes.run_book_recipe("finetune-mnr", full, max_steps=2)
+run = el.training.recipes.run_book_recipe("finetune-mnr", full, max_steps=2, evaluator=sts)
 record = run.record
 """,
     "06_augmented_sbert": """
@@ -170,7 +172,7 @@ silver = aug.label_pairs(teacher, aug.random_pairs(gold, 32, seed=full.seed))
 from embedlab.recipes.augsbert import bi_encoder_recipe
 loss, recipe = bi_encoder_recipe(full)  # notebook 06's: the book's cosine loss at full scale
 train = aug.bi_encoder_dataset(aug.gold_plus_silver(gold, silver), loss)
-trainer = recipe(el.load_base_model(full), train, full, el.evaluation.stsb_evaluator(),
+trainer = recipe(el.load_base_model(full), train, full, sts,
                  output_dir=tempfile.mkdtemp())
 trainer.args.max_steps = 2
 with el.recorded_run(trainer, notebook=NB, recipe="augsbert-random", profile=full) as run:
@@ -187,7 +189,7 @@ sentences = tsdae.unlabelled_sentences(el.load_nli("snli", "train"), 64)
 pairs = tsdae.denoising_pairs(sentences, 0.6, seed=full.seed)
 model = el.load_base_model(full, pooling=settings.pooling)
 captions = el.evaluation.stsb_evaluator(genre="main-captions")
-trainer = tsdae_trainer(model, pairs, full, el.evaluation.stsb_evaluator(),
+trainer = tsdae_trainer(model, pairs, full, sts,
                         output_dir=tempfile.mkdtemp())
 trainer.args.max_steps = 2
 with el.recorded_run(trainer, notebook=NB, recipe="tsdae", profile=full,
@@ -203,7 +205,7 @@ model = el.load_base_model(full)
 dims = [model.get_embedding_dimension(), 32, 16]
 triplets = el.data.mnr_triplets(el.load_nli("mnli", "train", n_rows=full.n_train)).select(range(16))
 loss = lambda m: MatryoshkaLoss(m, MultipleNegativesRankingLoss(m), matryoshka_dims=dims)
-trainer = mnr_trainer(model, triplets, full, el.evaluation.stsb_evaluator(), loss=loss,
+trainer = mnr_trainer(model, triplets, full, sts, loss=loss,
                       output_dir=tempfile.mkdtemp())
 with el.recorded_run(trainer, notebook=NB, recipe="matryoshka-mnr", profile=full) as run:
     trainer.train()
