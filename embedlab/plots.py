@@ -1,8 +1,9 @@
 """Figures: UMAP maps of embedding space, similarity heat-maps and the ledger's bar chart.
 
 Every function takes an optional matplotlib ``ax`` and returns the figure. UMAP is always
-seeded; its first call in a process compiles numba code (10-15 s), which
-:func:`warm_up_umap` does up front so that later plots take about a second.
+seeded; its first call on a machine compiles numba code (10-15 s), which
+:func:`warm_up_umap` does up front; numba keeps that code on disk, so later processes and
+later plots take about a second.
 
 >>> fig = plot_umap(model, sentences, labels, title="before training")
 """
@@ -31,13 +32,39 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _warmed = False
+_cached = False  # UMAP's compiled code is kept on disk (see _keep_compiled_umap)
 
 
 def _umap_class():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba/umap import-time chatter
         from umap import UMAP
+    _keep_compiled_umap()
     return UMAP
+
+
+def _keep_compiled_umap() -> None:
+    """Let numba keep UMAP's compiled functions on disk (umap-learn compiles them anew in
+    every process, 9-15 s): only the first process on a machine compiles, later ones load
+    the code in under a second. Numba checks the cache against umap's source files and the
+    CPU; where it cannot cache, UMAP compiles as before."""
+    global _cached
+    if _cached:
+        return
+    _cached = True
+    try:
+        import umap.distances
+        import umap.layouts
+        import umap.umap_
+        import umap.utils
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+    except ImportError:  # another numba layout: compile in every process
+        return
+    for module in (umap.umap_, umap.layouts, umap.utils, umap.distances):
+        for value in vars(module).values():
+            if isinstance(value, CPUDispatcher) and isinstance(value._cache, NullCache):
+                value.enable_caching()
 
 
 def umap_coordinates(
@@ -68,7 +95,8 @@ def umap_coordinates(
 
 
 def warm_up_umap() -> None:
-    """Compile UMAP's numba code once per process (10-15 s) on a tiny random input."""
+    """Compile (first process on a machine, 10-15 s) or load (later ones, under a second)
+    UMAP's numba code on a tiny random input."""
     global _warmed
     if not _warmed:
         umap_coordinates(np.random.default_rng(0).normal(size=(40, 8)), n_neighbors=5)

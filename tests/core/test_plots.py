@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +17,21 @@ def test_umap_coordinates_are_two_dimensional():
     coords = el.plots.umap_coordinates(points, seed=1)
     assert coords.shape == (30, 2)
     assert np.isfinite(coords).all()
+
+
+def test_umap_compiled_code_is_kept_on_disk_and_loaded_by_the_next_process():
+    el.plots.umap_coordinates(np.random.default_rng(0).normal(size=(30, 8)), seed=1)
+    from umap.umap_ import smooth_knn_dist  # one of the functions numba compiles for UMAP
+
+    assert Path(smooth_knn_dist._cache._cache_file._index_path).is_file()
+    code = (
+        "import numpy as np, embedlab as el\n"
+        "el.plots.umap_coordinates(np.random.default_rng(0).normal(size=(30, 8)), seed=1)\n"
+        "from umap.umap_ import smooth_knn_dist\n"
+        "print(sum(smooth_knn_dist.stats.cache_hits.values()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout.split()[-1]) >= 1, "a new process compiled UMAP again"
 
 
 def test_umap_rejects_too_few_points():
