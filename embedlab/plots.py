@@ -47,7 +47,7 @@ def _keep_compiled_umap() -> None:
     """Let numba keep UMAP's compiled functions on disk (umap-learn compiles them anew in
     every process, 9-15 s): only the first process on a machine compiles, later ones load
     the code in under a second. Numba checks the cache against umap's source files and the
-    CPU; where it cannot cache, UMAP compiles as before."""
+    CPU; where it cannot cache (another numba, no writable folder), UMAP compiles as before."""
     global _cached
     if _cached:
         return
@@ -64,7 +64,10 @@ def _keep_compiled_umap() -> None:
     for module in (umap.umap_, umap.layouts, umap.utils, umap.distances):
         for value in vars(module).values():
             if isinstance(value, CPUDispatcher) and isinstance(value._cache, NullCache):
-                value.enable_caching()
+                try:
+                    value.enable_caching()
+                except RuntimeError:  # no folder to write it to (umap's and ~/.cache read-only)
+                    return
 
 
 def umap_coordinates(

@@ -34,6 +34,19 @@ def test_umap_compiled_code_is_kept_on_disk_and_loaded_by_the_next_process():
     assert int(out.stdout.split()[-1]) >= 1, "a new process compiled UMAP again"
 
 
+def test_umap_maps_where_numba_has_no_folder_to_keep_its_code(monkeypatch):
+    from numba.core.registry import CPUDispatcher
+
+    def no_folder(self):
+        raise RuntimeError("cannot cache function: no locator available")  # as numba says it
+
+    monkeypatch.setattr(CPUDispatcher, "enable_caching", no_folder)
+    monkeypatch.setattr("numba.core.caching.NullCache", object)  # every function: not kept yet
+    monkeypatch.setattr(el.plots, "_cached", False)
+    coords = el.plots.umap_coordinates(np.random.default_rng(1).normal(size=(30, 8)), seed=1)
+    assert coords.shape == (30, 2) and el.plots._cached
+
+
 def test_umap_rejects_too_few_points():
     with pytest.raises(el.errors.InputError, match="at least 4 rows"):
         el.plots.umap_coordinates(np.zeros((2, 3)))
